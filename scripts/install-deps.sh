@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs every Debian package liteformer needs to build, test and run.
+# Idempotent: packages already present are left alone, and apt-get update runs
+# only when something is missing.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  # C++ libraries
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
+  # oneDNN; Debian builds it with the OpenCL GPU runtime, so its CMake config needs OpenCL
+  libdnnl-dev ocl-icd-opencl-dev libspdlog-dev libfmt-dev libsentencepiece-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  # sentencepiece command-line tools (spm_train) for tools/
+  sentencepiece
+  # Python tools (always run through /usr/bin/python3)
+  python3 python3-torch python3-numpy python3-pytest python3-sentencepiece
+  # optimized BLAS for the PyTorch side of the benchmarks
+  libopenblas0-pthread
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+as_root=()
+if [ "$(id -u)" -ne 0 ]; then as_root=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
