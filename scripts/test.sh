@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The README's test command: installs the Debian packages, builds, and runs
+# every test (ctest: unit, parity, integration; pytest: tools/), then the same
+# ctest suite again in an ASan/UBSan build. Exits non-zero if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=$(nproc)
+failed=()
+stage() {  # stage NAME COMMAND... : runs one stage, remembers a failure, goes on.
+  local name=$1
+  shift
+  echo "==> ${name}"
+  if ! "$@"; then
+    failed+=("${name}")
+  fi
+}
+
+bash scripts/install-deps.sh || exit 1
+
+stage "configure" cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+stage "build" cmake --build build -j"${jobs}"
+stage "ctest" ctest --test-dir build --output-on-failure -j"${jobs}"
+
+# tools/ tests: always Debian's interpreter (the first python3 on PATH may lack torch).
+pytest_stage() {
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+  local rc=$?
+  # 5 = no tests collected: count it as a failure, a suite must never be empty.
+  return "${rc}"
+}
+stage "pytest" pytest_stage
+
+if [ "${LITEFORMER_SKIP_SANITIZERS:-0}" != "1" ]; then
+  stage "configure (asan+ubsan)" cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DLITEFORMER_SANITIZE=ON -DLITEFORMER_BUILD_BENCH=OFF
+  stage "build (asan+ubsan)" cmake --build build-asan -j"${jobs}"
+  stage "ctest (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j"${jobs}" -LE no_sanitizer
+fi
+
+if ((${#failed[@]})); then
+  echo "FAILED stages: ${failed[*]}"
+  exit 1
+fi
+echo "all test stages passed"
