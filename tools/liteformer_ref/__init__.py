@@ -1,0 +1,1 @@
+"""PyTorch reference implementation of the Lite Transformer (LSRA) models served by liteformer."""
