@@ -4,16 +4,12 @@
 #ifndef LITEFORMER_ENGINE_MODELS_TENSOR_LAYOUT_H_
 #define LITEFORMER_ENGINE_MODELS_TENSOR_LAYOUT_H_
 
-#include <cstdint>
-#include <map>
-#include <string>
 #include <vector>
 
 #include "engine/models/model_config.h"
+#include "engine/tensor/weight_reader.h"
 
 namespace liteformer {
-
-using TensorShapes = std::map<std::string, std::vector<std::int64_t>>;
 
 TensorShapes ExpectedTensorShapes(const ModelConfig& config);
 

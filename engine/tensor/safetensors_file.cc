@@ -1,4 +1,4 @@
-#include "engine/models/safetensors_file.h"
+#include "engine/tensor/safetensors_file.h"
 
 #include <algorithm>
 #include <bit>

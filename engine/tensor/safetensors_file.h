@@ -1,7 +1,7 @@
 // Reads a safetensors file (8-byte little-endian header length, JSON header,
 // raw little-endian tensor data) through a read-only memory mapping.
-#ifndef LITEFORMER_ENGINE_MODELS_SAFETENSORS_FILE_H_
-#define LITEFORMER_ENGINE_MODELS_SAFETENSORS_FILE_H_
+#ifndef LITEFORMER_ENGINE_TENSOR_SAFETENSORS_FILE_H_
+#define LITEFORMER_ENGINE_TENSOR_SAFETENSORS_FILE_H_
 
 #include <cstdint>
 #include <span>
@@ -56,4 +56,4 @@ class SafetensorsFile {
 
 }  // namespace liteformer
 
-#endif  // LITEFORMER_ENGINE_MODELS_SAFETENSORS_FILE_H_
+#endif  // LITEFORMER_ENGINE_TENSOR_SAFETENSORS_FILE_H_

@@ -1,0 +1,138 @@
+#include "engine/layers/attention.h"
+
+#include <cmath>
+#include <vector>
+
+#include "engine/ops/attention_kernel.h"
+#include "engine/util/status_macros.h"
+
+namespace liteformer {
+
+absl::StatusOr<std::unique_ptr<PackedLinear>> LoadLinear(const WeightReader& weights,
+                                                         const std::string& prefix, int in_features,
+                                                         int out_features, bool bias, float scale) {
+  const std::string weight_name = prefix.ends_with("embed_out") ? prefix : prefix + ".weight";
+  ASSIGN_OR_RETURN(std::vector<float> weight, weights.Read(weight_name));
+  std::vector<float> bias_values;
+  if (bias) {
+    ASSIGN_OR_RETURN(bias_values, weights.Read(prefix + ".bias"));
+  }
+  if (scale != 1.0f) {
+    for (float& w : weight) w *= scale;
+    for (float& b : bias_values) b *= scale;
+  }
+  return PackedLinear::Create(weight, bias_values, in_features, out_features, prefix);
+}
+
+absl::StatusOr<std::unique_ptr<Attention>> Attention::Load(const WeightReader& weights,
+                                                           const std::string& prefix, int width,
+                                                           int heads) {
+  std::unique_ptr<Attention> attention(new Attention(width, heads));
+  const float scaling = 1.0f / std::sqrt(static_cast<float>(width / heads));
+  ASSIGN_OR_RETURN(attention->q_proj_, LoadLinear(weights, prefix + ".q_proj", width, width,
+                                                  /*bias=*/true, scaling));
+  ASSIGN_OR_RETURN(attention->k_proj_, LoadLinear(weights, prefix + ".k_proj", width, width));
+  ASSIGN_OR_RETURN(attention->v_proj_, LoadLinear(weights, prefix + ".v_proj", width, width));
+  ASSIGN_OR_RETURN(attention->out_proj_, LoadLinear(weights, prefix + ".out_proj", width, width));
+  return attention;
+}
+
+void Attention::Project(ComputeContext& ctx, const float* x, int ldx, int rows, float* q, float* k,
+                        float* v) const {
+  q_proj_->Apply(ctx, x, ldx, rows, q, width_, LinearEpilogue::kNone);
+  if (k != nullptr) k_proj_->Apply(ctx, x, ldx, rows, k, width_, LinearEpilogue::kNone);
+  if (v != nullptr) v_proj_->Apply(ctx, x, ldx, rows, v, width_, LinearEpilogue::kNone);
+}
+
+void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx,
+                                    const SequenceLayout& layout, bool causal, float* y,
+                                    int ldy) const {
+  const int rows = layout.total;
+  const std::size_t size = static_cast<std::size_t>(rows) * width_;
+  float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
+  float* k = ctx.Buffer(ComputeContext::kAttentionKey, size);
+  float* v = ctx.Buffer(ComputeContext::kAttentionValue, size);
+  float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
+  int longest = 1;
+  for (int length : layout.lengths) longest = std::max(longest, length);
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
+  Project(ctx, x, ldx, rows, q, k, v);
+  for (int s = 0; s < layout.size(); ++s) {
+    const long offset = static_cast<long>(layout.offsets[s]) * width_;
+    for (int h = 0; h < heads_; ++h) {
+      const int column = h * head_dim_;
+      AttendHead({q + offset + column, width_}, layout.lengths[s], {k + offset + column, width_},
+                 {v + offset + column, width_}, layout.lengths[s], head_dim_, causal,
+                 /*causal_offset=*/0, out + offset + column, width_, scores);
+    }
+  }
+  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+}
+
+void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+                               std::span<SelfAttentionCache* const> caches, float* y,
+                               int ldy) const {
+  const std::size_t size = static_cast<std::size_t>(rows) * width_;
+  float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
+  float* k = ctx.Buffer(ComputeContext::kAttentionKey, size);
+  float* v = ctx.Buffer(ComputeContext::kAttentionValue, size);
+  float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
+  Project(ctx, x, ldx, rows, q, k, v);
+  int longest = 1;
+  for (int r = 0; r < rows; ++r) {
+    SelfAttentionCache& cache = *caches[r];
+    const float* k_row = k + static_cast<long>(r) * width_;
+    const float* v_row = v + static_cast<long>(r) * width_;
+    cache.keys.insert(cache.keys.end(), k_row, k_row + width_);
+    cache.values.insert(cache.values.end(), v_row, v_row + width_);
+    ++cache.length;
+    longest = std::max(longest, cache.length);
+  }
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
+  for (int r = 0; r < rows; ++r) {
+    const SelfAttentionCache& cache = *caches[r];
+    for (int h = 0; h < heads_; ++h) {
+      const int column = h * head_dim_;
+      AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
+                 {cache.keys.data() + column, width_}, {cache.values.data() + column, width_},
+                 cache.length, head_dim_, /*causal=*/false, 0,
+                 out + static_cast<long>(r) * width_ + column, width_, scores);
+    }
+  }
+  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+}
+
+CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* encoder_out,
+                                              int length) const {
+  CrossAttentionMemory memory;
+  memory.keys.resize(static_cast<std::size_t>(length) * width_);
+  memory.values.resize(static_cast<std::size_t>(length) * width_);
+  k_proj_->Apply(ctx, encoder_out, length, memory.keys.data());
+  v_proj_->Apply(ctx, encoder_out, length, memory.values.data());
+  return memory;
+}
+
+void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+                                std::span<const CrossAttentionMemory* const> memories,
+                                std::span<const int> memory_lengths, float* y, int ldy) const {
+  const std::size_t size = static_cast<std::size_t>(rows) * width_;
+  float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
+  float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
+  Project(ctx, x, ldx, rows, q, nullptr, nullptr);
+  int longest = 1;
+  for (int length : memory_lengths) longest = std::max(longest, length);
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
+  for (int r = 0; r < rows; ++r) {
+    const CrossAttentionMemory& memory = *memories[r];
+    for (int h = 0; h < heads_; ++h) {
+      const int column = h * head_dim_;
+      AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
+                 {memory.keys.data() + column, width_}, {memory.values.data() + column, width_},
+                 memory_lengths[r], head_dim_, /*causal=*/false, 0,
+                 out + static_cast<long>(r) * width_ + column, width_, scores);
+    }
+  }
+  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+}
+
+}  // namespace liteformer

@@ -1,0 +1,73 @@
+// Multi-head attention with separate q/k/v/out projections (fairseq
+// MultiheadAttention): the LSRA attention branch (width C/2), the vanilla
+// Transformer's self-attention (width C) and encoder-decoder attention.
+// Results are added to the caller's residual stream through out_proj's
+// accumulate epilogue.
+#ifndef LITEFORMER_ENGINE_LAYERS_ATTENTION_H_
+#define LITEFORMER_ENGINE_LAYERS_ATTENTION_H_
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/layers/layer_cache.h"
+#include "engine/layers/sequence_layout.h"
+#include "engine/ops/packed_linear.h"
+#include "engine/tensor/compute_context.h"
+#include "engine/tensor/weight_reader.h"
+
+namespace liteformer {
+
+class Attention {
+ public:
+  static absl::StatusOr<std::unique_ptr<Attention>> Load(const WeightReader& weights,
+                                                         const std::string& prefix, int width,
+                                                         int heads);
+
+  int width() const { return width_; }
+  int heads() const { return heads_; }
+
+  // Self-attention within each sequence of a packed batch: x rows (stride
+  // ldx) → y rows (stride ldy) += attention. Causal: position i sees ≤ i.
+  void SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx,
+                           const SequenceLayout& layout, bool causal, float* y, int ldy) const;
+
+  // One decoding step for `rows` independent sequences: appends each row's
+  // key and value to its cache, attends over the whole cache.
+  void SelfAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+                      std::span<SelfAttentionCache* const> caches, float* y, int ldy) const;
+
+  // Keys and values of an encoder output (one source) for later steps.
+  CrossAttentionMemory ProjectMemory(ComputeContext& ctx, const float* encoder_out,
+                                     int length) const;
+
+  // Encoder-decoder attention for `rows` queries, each over its own memory.
+  void CrossAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+                       std::span<const CrossAttentionMemory* const> memories,
+                       std::span<const int> memory_lengths, float* y, int ldy) const;
+
+ private:
+  Attention(int width, int heads) : width_(width), heads_(heads), head_dim_(width / heads) {}
+  void Project(ComputeContext& ctx, const float* x, int ldx, int rows, float* q, float* k,
+               float* v) const;
+
+  int width_;
+  int heads_;
+  int head_dim_;
+  std::unique_ptr<PackedLinear> q_proj_;  // Pre-scaled by head_dim^-0.5.
+  std::unique_ptr<PackedLinear> k_proj_;
+  std::unique_ptr<PackedLinear> v_proj_;
+  std::unique_ptr<PackedLinear> out_proj_;
+};
+
+// Loads "<prefix>.weight" [out, in] and "<prefix>.bias" (when `bias`) as a
+// PackedLinear, optionally scaling both (fairseq scales q after projecting).
+absl::StatusOr<std::unique_ptr<PackedLinear>> LoadLinear(const WeightReader& weights,
+                                                         const std::string& prefix, int in_features,
+                                                         int out_features, bool bias = true,
+                                                         float scale = 1.0f);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_ENGINE_LAYERS_ATTENTION_H_

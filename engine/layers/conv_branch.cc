@@ -1,0 +1,103 @@
+#include "engine/layers/conv_branch.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "engine/layers/attention.h"
+#include "engine/ops/glu.h"
+#include "engine/ops/softmax_rows.h"
+#include "engine/util/status_macros.h"
+
+namespace liteformer {
+
+absl::StatusOr<std::unique_ptr<ConvBranch>> ConvBranch::Load(const WeightReader& weights,
+                                                             const std::string& prefix,
+                                                             const ConvBranchShape& shape) {
+  std::unique_ptr<ConvBranch> branch(new ConvBranch(shape));
+  branch->conv_shape_ = ConvShape{shape.channels, shape.heads, shape.kernel};
+  const int c = shape.channels;
+  ASSIGN_OR_RETURN(branch->linear1_,
+                   LoadLinear(weights, prefix + ".linear1", c, shape.glu ? 2 * c : c));
+  if (shape.dynamic) {
+    ASSIGN_OR_RETURN(branch->weight_linear_, LoadLinear(weights, prefix + ".weight_linear", c,
+                                                        shape.heads * shape.kernel, false));
+  } else {
+    ASSIGN_OR_RETURN(branch->lightweight_kernel_, weights.Read(prefix + ".weight"));
+    SoftmaxRows(branch->lightweight_kernel_.data(), shape.heads, shape.kernel, shape.kernel);
+  }
+  ASSIGN_OR_RETURN(branch->linear2_, LoadLinear(weights, prefix + ".linear2", c, c));
+  return branch;
+}
+
+int ConvBranch::Prepare(ComputeContext& ctx, const float* x, int ldx, int rows, float** u,
+                        const float** kernels) const {
+  const int c = shape_.channels;
+  const std::size_t size = static_cast<std::size_t>(rows) * c;
+  *u = ctx.Buffer(ComputeContext::kConvInput, size);
+  if (shape_.glu) {
+    float* hidden = ctx.Buffer(ComputeContext::kConvHidden, 2 * size);
+    linear1_->Apply(ctx, x, ldx, rows, hidden, 2 * c, LinearEpilogue::kNone);
+    Glu(hidden, rows, c, *u);
+  } else {
+    linear1_->Apply(ctx, x, ldx, rows, *u, c, LinearEpilogue::kNone);
+  }
+  if (!shape_.dynamic) {
+    *kernels = lightweight_kernel_.data();
+    return 0;
+  }
+  const int per_step = shape_.heads * shape_.kernel;
+  float* dynamic =
+      ctx.Buffer(ComputeContext::kConvKernels, static_cast<std::size_t>(rows) * per_step);
+  weight_linear_->Apply(ctx, *u, rows, dynamic);
+  SoftmaxRows(dynamic, rows * shape_.heads, shape_.kernel, shape_.kernel);
+  *kernels = dynamic;
+  return per_step;
+}
+
+void ConvBranch::ForwardSequences(ComputeContext& ctx, const float* x, int ldx,
+                                  const SequenceLayout& layout, bool causal, float* y,
+                                  int ldy) const {
+  float* u = nullptr;
+  const float* kernels = nullptr;
+  const int rows = layout.total;
+  const int kernel_stride = Prepare(ctx, x, ldx, rows, &u, &kernels);
+  const int c = shape_.channels;
+  float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
+  const int padding = causal ? shape_.kernel - 1 : shape_.kernel / 2;
+  for (int s = 0; s < layout.size(); ++s) {
+    const long offset = layout.offsets[s];
+    DynamicConvSequence(u + offset * c, layout.lengths[s], kernels + offset * kernel_stride,
+                        kernel_stride, conv_shape_, padding, out + offset * c);
+  }
+  linear2_->Apply(ctx, out, c, rows, y, ldy, LinearEpilogue::kAccumulate);
+}
+
+void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+                             std::span<ConvCache* const> caches, float* y, int ldy) const {
+  float* u = nullptr;
+  const float* kernels = nullptr;
+  const int kernel_stride = Prepare(ctx, x, ldx, rows, &u, &kernels);
+  const int c = shape_.channels;
+  const int k = shape_.kernel;
+  float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
+  float* window = ctx.Buffer(ComputeContext::kConvWindow, static_cast<std::size_t>(k) * c);
+  for (int r = 0; r < rows; ++r) {
+    std::vector<float>& history = caches[r]->history;
+    const float* current = u + static_cast<long>(r) * c;
+    std::copy(history.begin(), history.end(), window);
+    std::copy(current, current + c, window + static_cast<long>(k - 1) * c);
+    DynamicConvStep(window, kernels + static_cast<long>(r) * kernel_stride, conv_shape_,
+                    out + static_cast<long>(r) * c);
+    // Slide the history by one input.
+    if (k > 1) std::copy(window + c, window + static_cast<long>(k) * c, history.begin());
+  }
+  linear2_->Apply(ctx, out, c, rows, y, ldy, LinearEpilogue::kAccumulate);
+}
+
+ConvCache ConvBranch::NewCache() const {
+  ConvCache cache;
+  cache.history.assign(static_cast<std::size_t>(shape_.kernel - 1) * shape_.channels, 0.0f);
+  return cache;
+}
+
+}  // namespace liteformer

@@ -1,0 +1,36 @@
+// The per-sequence decoding state of one decoder layer: self-attention keys
+// and values of every step so far, and the convolution branch's last K−1
+// inputs. Owned by the running batch (models/decoder_cache.h), never by the
+// model, so one loaded model serves any number of concurrent sequences.
+#ifndef LITEFORMER_ENGINE_LAYERS_LAYER_CACHE_H_
+#define LITEFORMER_ENGINE_LAYERS_LAYER_CACHE_H_
+
+#include <vector>
+
+namespace liteformer {
+
+struct SelfAttentionCache {
+  std::vector<float> keys;    // [length, width]
+  std::vector<float> values;  // [length, width]
+  int length = 0;
+};
+
+struct ConvCache {
+  std::vector<float> history;  // [K−1, channels], oldest first; zeros before the start.
+};
+
+struct LayerCache {
+  SelfAttentionCache attention;
+  ConvCache conv;
+};
+
+// Encoder-decoder attention keys and values of one source for one layer,
+// computed once per source and shared by all its beams.
+struct CrossAttentionMemory {
+  std::vector<float> keys;    // [source_length, width]
+  std::vector<float> values;  // [source_length, width]
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_ENGINE_LAYERS_LAYER_CACHE_H_

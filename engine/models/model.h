@@ -1,0 +1,46 @@
+// Model: a loaded model directory (config.json, model.safetensors validated
+// against it, dictionaries), immutable after loading and shared by all
+// workers through std::shared_ptr<const Model>.
+#ifndef LITEFORMER_ENGINE_MODELS_MODEL_H_
+#define LITEFORMER_ENGINE_MODELS_MODEL_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "engine/models/decoder.h"
+#include "engine/models/encoder.h"
+#include "engine/models/model_config.h"
+#include "engine/text/vocabulary.h"
+
+namespace liteformer {
+
+class Model {
+ public:
+  // Loads `directory`; every failure names the file (and the tensor or field).
+  static absl::StatusOr<std::shared_ptr<const Model>> Load(const std::string& directory);
+
+  const ModelConfig& config() const { return config_; }
+  const std::string& directory() const { return directory_; }
+  bool is_encoder_decoder() const { return encoder_ != nullptr; }
+  const Encoder* encoder() const { return encoder_.get(); }
+  const Decoder& decoder() const { return *decoder_; }
+  // Null for a language model.
+  const Vocabulary* source_vocabulary() const { return source_vocab_ ? &*source_vocab_ : nullptr; }
+  const Vocabulary& target_vocabulary() const { return target_vocab_; }
+
+ private:
+  Model() = default;
+
+  std::string directory_;
+  ModelConfig config_;
+  std::unique_ptr<Encoder> encoder_;
+  std::unique_ptr<Decoder> decoder_;
+  std::optional<Vocabulary> source_vocab_;
+  Vocabulary target_vocab_;
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_ENGINE_MODELS_MODEL_H_

@@ -1,0 +1,96 @@
+#include "engine/ops/packed_linear.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace liteformer {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+dnnl::memory::desc RowMajor(int rows, int cols) {
+  return dnnl::memory::desc({rows, cols}, dt::f32, tag::ab);
+}
+
+dnnl::memory::desc Strided(int rows, int cols, int leading_dim) {
+  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{leading_dim, 1});
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PackedLinear>> PackedLinear::Create(std::span<const float> weight,
+                                                                   std::span<const float> bias,
+                                                                   int in_features,
+                                                                   int out_features,
+                                                                   const std::string& name) {
+  if (static_cast<std::int64_t>(weight.size()) !=
+          static_cast<std::int64_t>(in_features) * out_features ||
+      (!bias.empty() && static_cast<int>(bias.size()) != out_features)) {
+    return absl::InternalError(absl::StrCat(name, ": weight or bias size does not match"));
+  }
+  std::unique_ptr<PackedLinear> linear(new PackedLinear(in_features, out_features, name));
+  try {
+    const dnnl::engine& engine = CpuEngine();
+    // Ask the primitive for its preferred weight layout once (it is the same
+    // for every row count on this CPU) and reorder the weights into it.
+    const dnnl::memory::desc any_weights({in_features, out_features}, dt::f32, tag::any);
+    const dnnl::matmul::primitive_desc probe(
+        dnnl::matmul::desc(RowMajor(1, in_features), any_weights, RowMajor(1, out_features),
+                           RowMajor(1, out_features)),
+        engine);
+    linear->weights_desc_ = probe.weights_desc();
+    // W is [out, in] row-major, i.e. the [in, out] matrix in column-major "ba".
+    const dnnl::memory::desc plain_weights({in_features, out_features}, dt::f32, tag::ba);
+    dnnl::memory plain(plain_weights, engine, const_cast<float*>(weight.data()));
+    linear->weights_ = dnnl::memory(linear->weights_desc_, engine);
+    dnnl::stream stream(engine);
+    dnnl::reorder(plain, linear->weights_).execute(stream, plain, linear->weights_);
+    linear->bias_ = dnnl::memory(RowMajor(1, out_features), engine);
+    auto* bias_data = static_cast<float*>(linear->bias_.get_data_handle());
+    for (int i = 0; i < out_features; ++i) bias_data[i] = bias.empty() ? 0.0f : bias[i];
+    stream.wait();
+    // The decoding path (one row) is created now so the first request pays nothing.
+    linear->GetPrimitive(Key{1, in_features, out_features, LinearEpilogue::kNone});
+  } catch (const dnnl::error& e) {
+    return absl::InternalError(absl::StrCat(name, ": oneDNN matmul set-up failed: ", e.what()));
+  }
+  return linear;
+}
+
+PackedLinear::Primitive PackedLinear::MakePrimitive(const Key& key) const {
+  const LinearEpilogue epilogue = key.epilogue;
+  dnnl::post_ops post_ops;
+  if (epilogue == LinearEpilogue::kRelu)
+    post_ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0, 0);
+  if (epilogue == LinearEpilogue::kAccumulate) post_ops.append_sum(1.0f);
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(post_ops);
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::matmul::primitive_desc pd(
+      dnnl::matmul::desc(Strided(key.rows, in_features_, key.ldx), weights_desc_,
+                         RowMajor(1, out_features_), Strided(key.rows, out_features_, key.ldy)),
+      attr, CpuEngine());
+  return Primitive{dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(), pd.scratchpad_desc()};
+}
+
+const PackedLinear::Primitive& PackedLinear::GetPrimitive(const Key& key) const {
+  return primitives_.Get(key, [&] { return MakePrimitive(key); });
+}
+
+void PackedLinear::Apply(ComputeContext& ctx, const float* x, int ldx, int rows, float* y, int ldy,
+                         LinearEpilogue epilogue) const {
+  const Primitive& p = GetPrimitive(Key{rows, ldx, ldy, epilogue});
+  const dnnl::engine& engine = CpuEngine();
+  dnnl::memory src(p.src_desc, engine, const_cast<float*>(x));
+  dnnl::memory dst(p.dst_desc, engine, y);
+  p.matmul.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                  {DNNL_ARG_WEIGHTS, weights_},
+                                  {DNNL_ARG_BIAS, bias_},
+                                  {DNNL_ARG_DST, dst},
+                                  {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
+  ctx.stream().wait();
+}
+
+}  // namespace liteformer

@@ -1,0 +1,87 @@
+// PackedLinear: y = x·Wᵀ + b on oneDNN's matmul, with the weights reordered
+// once at load into the blocked layout the primitive prefers and primitives
+// cached by row count, so the decoding loop only executes.
+//
+// Post-ops fuse what follows a linear in a Transformer layer: ReLU (fc1) and
+// the residual add (out_proj, fc2, linear2 write `y += x·Wᵀ + b`).
+#ifndef LITEFORMER_ENGINE_OPS_PACKED_LINEAR_H_
+#define LITEFORMER_ENGINE_OPS_PACKED_LINEAR_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "dnnl.hpp"
+#include "engine/ops/primitive_cache.h"
+#include "engine/tensor/compute_context.h"
+
+namespace liteformer {
+
+enum class LinearEpilogue : std::uint8_t {
+  kNone,        // y = x·Wᵀ + b
+  kRelu,        // y = relu(x·Wᵀ + b)
+  kAccumulate,  // y = y + x·Wᵀ + b  (residual connection)
+};
+
+class PackedLinear {
+ public:
+  // `weight` is row-major [out_features, in_features] (PyTorch/fairseq
+  // layout); `bias` has out_features values or is empty.
+  static absl::StatusOr<std::unique_ptr<PackedLinear>> Create(std::span<const float> weight,
+                                                              std::span<const float> bias,
+                                                              int in_features, int out_features,
+                                                              const std::string& name);
+
+  int in_features() const { return in_features_; }
+  int out_features() const { return out_features_; }
+  const std::string& name() const { return name_; }
+
+  // x: [rows, in_features] row-major; y: [rows, out_features] row-major.
+  // Rows may be any count ≥ 1; the first use of a shape creates and caches
+  // its primitive (~0.2 ms), later uses only execute.
+  void Apply(ComputeContext& ctx, const float* x, int rows, float* y,
+             LinearEpilogue epilogue = LinearEpilogue::kNone) const {
+    Apply(ctx, x, in_features_, rows, y, out_features_, epilogue);
+  }
+  // The same on row slices of wider matrices: row i of x starts at x + i·ldx,
+  // row i of y at y + i·ldy (the LSRA branches read and write halves of the
+  // model width in place).
+  void Apply(ComputeContext& ctx, const float* x, int ldx, int rows, float* y, int ldy,
+             LinearEpilogue epilogue) const;
+
+ private:
+  struct Key {
+    int rows;
+    int ldx;
+    int ldy;
+    LinearEpilogue epilogue;
+    bool operator==(const Key&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const Key& k) {
+      return H::combine(std::move(h), k.rows, k.ldx, k.ldy, k.epilogue);
+    }
+  };
+  struct Primitive {
+    dnnl::matmul matmul;
+    dnnl::memory::desc src_desc, dst_desc, scratchpad_desc;
+  };
+
+  PackedLinear(int in_features, int out_features, std::string name)
+      : in_features_(in_features), out_features_(out_features), name_(std::move(name)) {}
+  const Primitive& GetPrimitive(const Key& key) const;
+  Primitive MakePrimitive(const Key& key) const;
+
+  int in_features_;
+  int out_features_;
+  std::string name_;
+  dnnl::memory::desc weights_desc_;  // The blocked layout chosen at load.
+  dnnl::memory weights_;
+  dnnl::memory bias_;  // Zero bias when the layer has none (keeps one code path).
+  PrimitiveCache<Key, Primitive> primitives_;
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_ENGINE_OPS_PACKED_LINEAR_H_
