@@ -1,0 +1,106 @@
+#include "engine/search/decoding_batch.h"
+
+#include <algorithm>
+#include <span>
+
+#include "absl/container/flat_hash_set.h"
+
+namespace liteformer {
+
+void DecodingBatch::Add(ComputeContext& ctx, std::vector<SentenceJob> jobs) {
+  const Decoder& decoder = model_.decoder();
+  SequenceLayout layout;
+  if (model_.is_encoder_decoder()) {
+    std::vector<std::vector<int>> sources;
+    for (const SentenceJob& job : jobs) sources.push_back(job.source);
+    model_.encoder()->Encode(ctx, sources, encoded_, layout);
+  }
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    Sentence sentence;
+    sentence.job = std::move(jobs[i]);
+    const int rows = sentence.job.search->rows();
+    std::shared_ptr<const SourceMemory> memory;
+    if (model_.is_encoder_decoder()) {
+      sentence.source_length = layout.lengths[i];
+      // Keys/values of the source once, shared by all its beams.
+      memory = decoder.ProjectMemory(
+          ctx, encoded_.data() + static_cast<long>(layout.offsets[i]) * decoder.dim(),
+          layout.lengths[i]);
+      sentence.macs = model_.encoder()->Macs(sentence.source_length) +
+                      decoder.MemoryMacs(sentence.source_length);
+    }
+    for (int r = 0; r < rows; ++r) cache_.Append(decoder.NewRow(memory));
+    sentence.next_tokens.assign(rows, sentence.job.history.front());
+    sentences_.push_back(std::move(sentence));
+  }
+}
+
+void DecodingBatch::Step(ComputeContext& ctx) {
+  if (sentences_.empty()) return;
+  const Decoder& decoder = model_.decoder();
+  const int vocab = decoder.vocab();
+  std::vector<int> tokens;
+  tokens.reserve(cache_.size());
+  for (const Sentence& sentence : sentences_) {
+    tokens.insert(tokens.end(), sentence.next_tokens.begin(), sentence.next_tokens.end());
+  }
+  log_probs_.EnsureSize(static_cast<std::size_t>(tokens.size()) * vocab);
+  decoder.Step(ctx, tokens, cache_, log_probs_.data());
+
+  std::vector<int> reorder;
+  std::vector<Sentence> still_running;
+  std::vector<RowChoice> choices;
+  int first_row = 0;
+  for (Sentence& sentence : sentences_) {
+    const int rows = sentence.job.search->rows();
+    sentence.macs +=
+        static_cast<long>(rows) * decoder.StepMacs(sentence.fed, sentence.source_length, false);
+    ++sentence.fed;
+    const int primed = static_cast<int>(sentence.job.history.size()) - 1;
+    bool finished = false;
+    if (sentence.fed <= primed) {
+      // Still feeding the prompt: the outputs are not used.
+      std::fill(sentence.next_tokens.begin(), sentence.next_tokens.end(),
+                sentence.job.history[sentence.fed]);
+      for (int r = 0; r < rows; ++r) reorder.push_back(first_row + r);
+    } else {
+      std::span<float> outputs(log_probs_.data() + static_cast<long>(first_row) * vocab,
+                               static_cast<std::size_t>(rows) * vocab);
+      finished = sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, choices);
+      if (!finished) {
+        for (int r = 0; r < rows; ++r) {
+          reorder.push_back(first_row + choices[r].parent);
+          sentence.next_tokens[r] = choices[r].token;
+        }
+      }
+    }
+    first_row += rows;
+    if (finished) {
+      finished_.push_back(FinishedSentence{sentence.job.id, sentence.job.search->TakeResults(),
+                                           sentence.macs, sentence.fed});
+    } else {
+      still_running.push_back(std::move(sentence));
+    }
+  }
+  sentences_ = std::move(still_running);
+  cache_.Reorder(reorder);
+}
+
+void DecodingBatch::Remove(const std::vector<std::uint64_t>& ids) {
+  const absl::flat_hash_set<std::uint64_t> removed(ids.begin(), ids.end());
+  std::vector<int> keep;
+  std::vector<Sentence> still_running;
+  int first_row = 0;
+  for (Sentence& sentence : sentences_) {
+    const int rows = sentence.job.search->rows();
+    if (!removed.contains(sentence.job.id)) {
+      for (int r = 0; r < rows; ++r) keep.push_back(first_row + r);
+      still_running.push_back(std::move(sentence));
+    }
+    first_row += rows;
+  }
+  sentences_ = std::move(still_running);
+  cache_.Reorder(keep);
+}
+
+}  // namespace liteformer

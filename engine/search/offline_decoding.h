@@ -1,0 +1,51 @@
+// Whole requests decoded at once on the caller's thread: translate or
+// summarize sources, generate continuations of prompts, score targets. Input
+// problems come back as INVALID_ARGUMENT naming the sentence and the problem;
+// nothing here throws.
+#ifndef LITEFORMER_ENGINE_SEARCH_OFFLINE_DECODING_H_
+#define LITEFORMER_ENGINE_SEARCH_OFFLINE_DECODING_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/models/model.h"
+#include "engine/search/decoding_options.h"
+#include "engine/search/hypothesis.h"
+#include "engine/tensor/compute_context.h"
+
+namespace liteformer {
+
+struct DecodeResult {
+  std::vector<Hypothesis> hypotheses;  // nbest, best first.
+  long macs = 0;
+};
+
+struct ScoreResult {
+  std::vector<float> token_scores;  // One per target token, the final </s> included.
+  double log_prob = 0.0;            // Their sum.
+  int num_tokens = 0;
+  double perplexity = 0.0;  // exp(−log_prob / num_tokens)
+};
+
+// Checks ids of one sentence: inside the vocabulary, no <pad> or </s>.
+absl::Status CheckIds(const std::vector<int>& ids, int vocab, const std::string& what);
+
+// Sources are ids WITHOUT the final </s>.
+absl::StatusOr<std::vector<DecodeResult>> Translate(ComputeContext& ctx, const Model& model,
+                                                    const std::vector<std::vector<int>>& sources,
+                                                    const DecodingOptions& options);
+
+// Generated tokens only (ending with </s>); options.max_tokens is the budget.
+absl::StatusOr<std::vector<DecodeResult>> Generate(ComputeContext& ctx, const Model& model,
+                                                   const std::vector<std::vector<int>>& prompts,
+                                                   const DecodingOptions& options);
+
+// pairs: (source, target) for an encoder-decoder model, (empty, text) for a
+// language model; ids without </s>, which is appended and scored.
+absl::StatusOr<std::vector<ScoreResult>> Score(
+    ComputeContext& ctx, const Model& model,
+    const std::vector<std::pair<std::vector<int>, std::vector<int>>>& pairs);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_ENGINE_SEARCH_OFFLINE_DECODING_H_
