@@ -118,6 +118,29 @@ def write_variant(variant: str, out_dir: pathlib.Path) -> None:
                          {k: v.contiguous().float() for k, v in sorted(tensors.items())})
 
 
+SPM_TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "Ein Übersetzungsserver bündelt viele Anfragen.",
+    "Naïve café — “quotes” 🙂 and unseen words like zyxwvut.",
+    "  spaces   around  ",
+]
+
+
+def write_sentencepiece_cases(out_dir: pathlib.Path) -> None:
+    """Pieces and round trips of the committed tiny sentencepiece model (tests/data/spm/tiny.model,
+    trained once with Debian's spm_train on training_text.txt), as the Python library computes them."""
+    import sentencepiece
+
+    model = pathlib.Path(__file__).resolve().parent.parent / "tests" / "data" / "spm" / "tiny.model"
+    processor = sentencepiece.SentencePieceProcessor(model_file=str(model))
+    cases = []
+    for text in SPM_TEXTS:
+        pieces = list(processor.encode(text, out_type=str))
+        cases.append({"text": text, "pieces": pieces, "decoded": processor.decode(pieces)})
+    (out_dir / "spm").mkdir(parents=True, exist_ok=True)
+    (out_dir / "spm" / "cases.json").write_text(json.dumps(cases, indent=1, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=pathlib.Path,
@@ -127,6 +150,7 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for variant in VARIANTS:
         write_variant(variant, args.out)
+    write_sentencepiece_cases(args.out)
     total = sum(f.stat().st_size for f in args.out.rglob("*") if f.is_file())
     print(f"wrote {len(VARIANTS)} fixtures to {args.out} ({total / 1e6:.2f} MB)")
     return 0

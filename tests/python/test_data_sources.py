@@ -128,3 +128,11 @@ def test_bible_books_paragraphs():
     books = bible.books(IMP)
     assert books == [("Genesis", ["In the beginning, God created it. The earth, was empty.", "Next paragraph."]),
                      ("Exodus", ["Now these are the names."])]
+
+
+def test_lm_prose_filter():
+    from data.lm import prose
+
+    keep = "This program copies the files you name to the directory you choose."
+    assert prose([keep, "-a --all", "Too short.", "word " * 600,
+                  "Dieses Programm kopiert die Dateien in das Verzeichnis, das Sie wählen."]) == (keep,)

@@ -15,6 +15,8 @@ def test_strip_accelerators_keeps_identifiers_entities_and_ampersands():
     assert T.strip_accelerators("Tom & Jerry") == "Tom & Jerry"
     assert T.strip_accelerators("a &amp; b") == "a &amp; b"
     assert T.strip_accelerators("~/.bashrc") == "~/.bashrc"
+    assert T.strip_accelerators("call _exit(2) with _GNU_SOURCE") == "call _exit(2) with _GNU_SOURCE"
+    assert T.strip_accelerators("_Save and _Quit") == "Save and Quit"
 
 
 def test_normalize_space():

@@ -45,3 +45,7 @@ def test_fixtures_are_small_and_cover_every_option_kind() -> None:
             kinds.update(k for k, v in search["options"].items() if v)
     assert {"beam_size", "length_penalty", "nbest", "min_len", "no_repeat_ngram_size", "sampling", "top_k",
             "top_p", "temperature", "seed"} <= kinds
+
+
+def test_sentencepiece_cases_match_python_sentencepiece(regenerated: pathlib.Path) -> None:
+    assert (regenerated / "spm" / "cases.json").read_bytes() == (DATA / "spm" / "cases.json").read_bytes()
