@@ -1,0 +1,111 @@
+"""liteformer-run against the PyTorch reference's CLI (tools/reference_run.py) on
+the fixture models: the same output lines for every command, and one-line
+errors for bad options and bad lines while the other lines still get answers."""
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+REFERENCE = [ "/usr/bin/python3", str(ROOT / "tools" / "reference_run.py")]
+
+
+def run(command: list[str], stdin: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def both(binary: pathlib.Path, args: list[str], stdin: str) -> tuple[list[dict], list[dict]]:
+    engine = run([str(binary), *args], stdin)
+    reference = run([*REFERENCE, *args], stdin)
+    assert engine.returncode == reference.returncode == 0, (engine.stderr, reference.stderr)
+    parse = lambda out: [json.loads(line) for line in out.splitlines()]  # noqa: E731
+    return parse(engine.stdout), parse(reference.stdout)
+
+
+def assert_same_hypotheses(engine: list[dict], reference: list[dict]) -> None:
+    assert len(engine) == len(reference)
+    for e, r in zip(engine, reference):
+        assert e["macs"] == r["macs"]
+        assert [h["ids"] for h in e["hypotheses"]] == [h["ids"] for h in r["hypotheses"]]
+        assert [h["text"] for h in e["hypotheses"]] == [h["text"] for h in r["hypotheses"]]
+        for he, hr in zip(e["hypotheses"], r["hypotheses"]):
+            assert he["score"] == pytest.approx(hr["score"], abs=1e-4)
+            assert he["token_scores"] == pytest.approx(hr["token_scores"], abs=1e-4)
+
+
+SOURCES = "4 5 6 7\n9 8 7 6 5 4 10 11\n12\n"
+
+
+@pytest.mark.parametrize("variant", ["lsra_dynamic_shared", "lsra_lightweight_separate", "transformer"])
+@pytest.mark.parametrize("options", [[], ["--beam", "1"], ["--beam", "3", "--nbest", "2", "--lenpen", "1.5"],
+                                     ["--min-len", "4", "--no-repeat-ngram", "2", "--max-len-b", "9"]])
+def test_translate_matches_reference(run_binary: pathlib.Path, variant: str, options: list[str]) -> None:
+    args = ["translate", "--model", str(DATA / variant), "--ids", "--json", "--max-len-a", "1", *options]
+    assert_same_hypotheses(*both(run_binary, args, SOURCES))
+
+
+@pytest.mark.parametrize("variant", ["lm_adaptive", "lm_tied"])
+@pytest.mark.parametrize("options", [["--beam", "1"], ["--beam", "2", "--nbest", "2"],
+                                     ["--sampling", "--topk", "5", "--seed", "3"],
+                                     ["--sampling", "--topp", "0.8", "--temperature", "0.7", "--seed", "9"]])
+def test_generate_matches_reference(run_binary: pathlib.Path, variant: str, options: list[str]) -> None:
+    args = ["generate", "--model", str(DATA / variant), "--ids", "--json", "--max-tokens", "7", *options]
+    assert_same_hypotheses(*both(run_binary, args, "5 6 7\n8\n"))
+
+
+@pytest.mark.parametrize("variant,stdin", [("lsra_dynamic_shared", "4 5 6\t7 8 9 10\n11\t12 13\n"),
+                                           ("lm_adaptive", "5 6 7 8 9\n30 45\n")])
+def test_score_matches_reference(run_binary: pathlib.Path, variant: str, stdin: str) -> None:
+    engine, reference = both(run_binary, ["score", "--model", str(DATA / variant), "--ids", "--json"], stdin)
+    for e, r in zip(engine, reference):
+        assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-4)
+        assert e["score"] == pytest.approx(r["score"], abs=1e-4)
+        assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)
+
+
+def test_bad_lines_get_one_line_errors_and_the_rest_is_answered(run_binary: pathlib.Path) -> None:
+    model = DATA / "lsra_dynamic_shared"
+    too_long = " ".join(["5"] * 1100)
+    stdin = f"4 5 6\n\n4 999\n4 x\n{too_long}\n4 2 5\n7 8\n"
+    result = run([str(run_binary), "translate", "--model", str(model), "--ids"], stdin)
+    assert result.returncode == 1
+    lines = result.stdout.split("\n")[:-1]
+    assert len(lines) == 7
+    assert lines[0] and lines[6] and not any(lines[1:6])
+    errors = result.stderr.strip().split("\n")
+    assert errors[0] == "line 2: empty line"
+    assert errors[1] == "line 3: source: id 999 outside the vocabulary [0, 40)"
+    assert errors[2] == "line 4: 'x' is not an integer id"
+    assert errors[3] == "line 5: 1101 tokens with </s> exceed the model's max_source_positions 1024"
+    assert errors[4] == "line 6: source: id 2 (</s>) may not appear inside a sentence"
+
+
+def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
+    model = DATA / "lsra_dynamic_shared"
+    result = subprocess.run([str(run_binary), "translate", "--model", str(model)], input=b"t1 t2\n\xff\xfe t3\nt4\n",
+                            capture_output=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.decode().strip() == "line 2: invalid UTF-8 at byte 0"
+    assert result.stdout.decode().split("\n")[0] != ""
+
+
+@pytest.mark.parametrize("args,message", [
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--beam", "0"], "beam_size = 0: must be at least 1"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--beam", "two"], "--beam: 'two' is not a number"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--frobnicate"], "unknown option '--frobnicate'"),
+    (["translate"], "--model DIR is required"),
+    (["fly", "--model", "x"], "unknown command 'fly'"),
+    (["translate", "--model", "/nonexistent/model"], "/nonexistent/model/config.json: cannot open"),
+    (["generate", "--model", str(DATA / "transformer")], "is an encoder-decoder model"),
+    (["translate", "--model", str(DATA / "lm_tied")], "is a language model"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--topp", "1.5"], "top_p = 1.5: must be in (0, 1]"),
+])
+def test_bad_options_exit_2_with_one_line(run_binary: pathlib.Path, args: list[str], message: str) -> None:
+    result = run([str(run_binary), *args], "4 5\n")
+    assert result.returncode == 2
+    assert message in result.stderr.splitlines()[0]
+    assert result.stdout == ""
