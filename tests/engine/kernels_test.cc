@@ -1,0 +1,181 @@
+// Our own kernels (where oneDNN has no primitive) against naive loops written
+// straight from the equations, on random inputs of awkward sizes.
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "engine/ops/attention_kernel.h"
+#include "engine/ops/dynamic_conv.h"
+#include "engine/ops/glu.h"
+#include "engine/ops/softmax_rows.h"
+#include "engine/ops/top_k.h"
+#include "gtest/gtest.h"
+
+namespace liteformer {
+namespace {
+
+std::vector<float> Random(std::size_t n, std::uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> values(n);
+  for (float& v : values) v = normal(rng);
+  return values;
+}
+
+TEST(GluTest, MatchesNaiveLoop) {
+  const int rows = 5, width = 37;
+  const std::vector<float> in = Random(rows * 2 * width, 1, 3.0f);
+  std::vector<float> out(rows * width);
+  Glu(in.data(), rows, width, out.data());
+  for (int r = 0; r < rows; ++r) {
+    for (int c = 0; c < width; ++c) {
+      const double a = in[r * 2 * width + c];
+      const double b = in[r * 2 * width + width + c];
+      EXPECT_NEAR(out[r * width + c], a / (1.0 + std::exp(-b)), 1e-5) << r << "," << c;
+    }
+  }
+}
+
+TEST(SoftmaxRowsTest, MatchesNaiveLoopWithStride) {
+  const int rows = 4, width = 9, stride = 13;
+  std::vector<float> x = Random(rows * stride, 2, 5.0f);
+  const std::vector<float> original = x;
+  SoftmaxRows(x.data(), rows, width, stride);
+  for (int r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int i = 0; i < width; ++i) sum += std::exp(static_cast<double>(original[r * stride + i]));
+    for (int i = 0; i < width; ++i) {
+      EXPECT_NEAR(x[r * stride + i], std::exp(static_cast<double>(original[r * stride + i])) / sum, 1e-6);
+    }
+    for (int i = width; i < stride; ++i) EXPECT_EQ(x[r * stride + i], original[r * stride + i]);
+  }
+}
+
+// y[t, c] = Σ_j w[t, c div R, j] · u[t + j − P, c], zero outside [0, T).
+std::vector<double> NaiveConv(const std::vector<float>& u, int length, const std::vector<float>& w,
+                              int kernel_time_stride, const ConvShape& shape, int padding) {
+  std::vector<double> y(static_cast<std::size_t>(length) * shape.channels, 0.0);
+  const int per_head = shape.channels / shape.heads;
+  for (int t = 0; t < length; ++t) {
+    for (int c = 0; c < shape.channels; ++c) {
+      for (int j = 0; j < shape.kernel; ++j) {
+        const int source = t + j - padding;
+        if (source < 0 || source >= length) continue;
+        y[t * shape.channels + c] += static_cast<double>(
+            w[t * kernel_time_stride + (c / per_head) * shape.kernel + j]) * u[source * shape.channels + c];
+      }
+    }
+  }
+  return y;
+}
+
+struct ConvCase {
+  int length, channels, heads, kernel;
+  bool dynamic, causal;
+};
+
+class DynamicConvTest : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(DynamicConvTest, SequenceMatchesNaiveLoop) {
+  const ConvCase p = GetParam();
+  const ConvShape shape{p.channels, p.heads, p.kernel};
+  const int stride = p.dynamic ? p.heads * p.kernel : 0;
+  const std::vector<float> u = Random(p.length * p.channels, 3);
+  const std::vector<float> w = Random((p.dynamic ? p.length : 1) * p.heads * p.kernel, 4);
+  const int padding = p.causal ? p.kernel - 1 : p.kernel / 2;
+  std::vector<float> y(p.length * p.channels);
+  DynamicConvSequence(u.data(), p.length, w.data(), stride, shape, padding, y.data());
+  const std::vector<double> expected = NaiveConv(u, p.length, w, stride, shape, padding);
+  for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-4) << i;
+}
+
+TEST_P(DynamicConvTest, CausalStepsEqualTheSequence) {
+  const ConvCase p = GetParam();
+  if (!p.causal) GTEST_SKIP() << "steps are causal";
+  const ConvShape shape{p.channels, p.heads, p.kernel};
+  const int stride = p.dynamic ? p.heads * p.kernel : 0;
+  const std::vector<float> u = Random(p.length * p.channels, 5);
+  const std::vector<float> w = Random((p.dynamic ? p.length : 1) * p.heads * p.kernel, 6);
+  std::vector<float> sequence(p.length * p.channels);
+  DynamicConvSequence(u.data(), p.length, w.data(), stride, shape, p.kernel - 1, sequence.data());
+  // A window of K inputs, zeros before the start, the current input last.
+  std::vector<float> window(static_cast<std::size_t>(p.kernel) * p.channels, 0.0f);
+  std::vector<float> y(p.channels);
+  for (int t = 0; t < p.length; ++t) {
+    std::copy(window.begin() + p.channels, window.end(), window.begin());
+    std::copy(u.begin() + t * p.channels, u.begin() + (t + 1) * p.channels,
+              window.end() - p.channels);
+    DynamicConvStep(window.data(), w.data() + t * stride, shape, y.data());
+    for (int c = 0; c < p.channels; ++c) EXPECT_EQ(y[c], sequence[t * p.channels + c]) << t << "," << c;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, DynamicConvTest,
+                         ::testing::Values(ConvCase{7, 8, 4, 3, true, false},
+                                           ConvCase{7, 8, 4, 3, true, true},
+                                           ConvCase{5, 24, 4, 31, true, true},
+                                           ConvCase{40, 12, 3, 7, false, false},
+                                           ConvCase{40, 12, 3, 7, false, true},
+                                           ConvCase{1, 16, 4, 15, true, false}));
+
+TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
+  const int queries = 6, keys = 6, dim = 5, stride = 11;
+  const std::vector<float> q = Random(queries * stride, 7), k = Random(keys * stride, 8),
+                           v = Random(keys * stride, 9);
+  for (bool causal : {false, true}) {
+    std::vector<float> out(queries * stride, 0.0f), scratch(keys);
+    AttendHead({q.data(), stride}, queries, {k.data(), stride}, {v.data(), stride}, keys, dim, causal,
+               0, out.data(), stride, scratch.data());
+    for (int i = 0; i < queries; ++i) {
+      const int visible = causal ? i + 1 : keys;
+      std::vector<double> p(visible);
+      double sum = 0.0;
+      for (int j = 0; j < visible; ++j) {
+        double dot = 0.0;
+        for (int c = 0; c < dim; ++c) dot += static_cast<double>(q[i * stride + c]) * k[j * stride + c];
+        p[j] = std::exp(dot);
+        sum += p[j];
+      }
+      for (int c = 0; c < dim; ++c) {
+        double expected = 0.0;
+        for (int j = 0; j < visible; ++j) expected += p[j] / sum * v[j * stride + c];
+        EXPECT_NEAR(out[i * stride + c], expected, 1e-5) << "causal " << causal << " " << i << "," << c;
+      }
+    }
+  }
+}
+
+TEST(TopKTest, MatchesFullSortWithLowerIndexFirstOnTies) {
+  std::vector<float> values = Random(1000, 10);
+  for (int i = 0; i < 1000; i += 7) values[i] = 0.5f;  // Many ties.
+  const float inf = std::numeric_limits<float>::infinity();
+  values[3] = -inf;
+  values[999] = inf;
+  for (int k : {1, 2, 8, 50, 1000}) {
+    std::vector<ScoredIndex> got;
+    TopK(values.data(), static_cast<int>(values.size()), k, got);
+    std::vector<ScoredIndex> all;
+    for (int i = 0; i < static_cast<int>(values.size()); ++i) all.push_back({values[i], i});
+    std::stable_sort(all.begin(), all.end(),
+                     [](const ScoredIndex& a, const ScoredIndex& b) { return a.score > b.score; });
+    ASSERT_EQ(static_cast<int>(got.size()), k);
+    for (int i = 0; i < k; ++i) {
+      EXPECT_EQ(got[i].index, all[i].index) << "k " << k << " rank " << i;
+      EXPECT_EQ(got[i].score, all[i].score);
+    }
+  }
+}
+
+TEST(TopKTest, AllNegativeInfinityKeepsIndexOrder) {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> values(6, -inf);
+  std::vector<ScoredIndex> got;
+  TopK(values.data(), 6, 3, got);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].index, 0);
+  EXPECT_EQ(got[2].index, 2);
+}
+
+}  // namespace
+}  // namespace liteformer
