@@ -37,16 +37,15 @@ absl::StatusOr<std::unique_ptr<Attention>> Attention::Load(const WeightReader& w
   return attention;
 }
 
-void Attention::Project(ComputeContext& ctx, const float* x, int ldx, int rows, float* q, float* k,
+void Attention::Project(ComputeContext& ctx, const float* x, int rows, float* q, float* k,
                         float* v) const {
-  q_proj_->Apply(ctx, x, ldx, rows, q, width_, LinearEpilogue::kNone);
-  if (k != nullptr) k_proj_->Apply(ctx, x, ldx, rows, k, width_, LinearEpilogue::kNone);
-  if (v != nullptr) v_proj_->Apply(ctx, x, ldx, rows, v, width_, LinearEpilogue::kNone);
+  q_proj_->Apply(ctx, x, rows, q);
+  if (k != nullptr) k_proj_->Apply(ctx, x, rows, k);
+  if (v != nullptr) v_proj_->Apply(ctx, x, rows, v);
 }
 
-void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx,
-                                    const SequenceLayout& layout, bool causal, float* y,
-                                    int ldy) const {
+void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x,
+                                    const SequenceLayout& layout, bool causal, float* y) const {
   const int rows = layout.total;
   const std::size_t size = static_cast<std::size_t>(rows) * width_;
   float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
@@ -56,7 +55,7 @@ void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx
   int longest = 1;
   for (int length : layout.lengths) longest = std::max(longest, length);
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
-  Project(ctx, x, ldx, rows, q, k, v);
+  Project(ctx, x, rows, q, k, v);
   for (int s = 0; s < layout.size(); ++s) {
     const long offset = static_cast<long>(layout.offsets[s]) * width_;
     for (int h = 0; h < heads_; ++h) {
@@ -66,18 +65,17 @@ void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx
                  /*causal_offset=*/0, out + offset + column, width_, scores);
     }
   }
-  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+  out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
-void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
-                               std::span<SelfAttentionCache* const> caches, float* y,
-                               int ldy) const {
+void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
+                               std::span<SelfAttentionCache* const> caches, float* y) const {
   const std::size_t size = static_cast<std::size_t>(rows) * width_;
   float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
   float* k = ctx.Buffer(ComputeContext::kAttentionKey, size);
   float* v = ctx.Buffer(ComputeContext::kAttentionValue, size);
   float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
-  Project(ctx, x, ldx, rows, q, k, v);
+  Project(ctx, x, rows, q, k, v);
   int longest = 1;
   for (int r = 0; r < rows; ++r) {
     SelfAttentionCache& cache = *caches[r];
@@ -99,7 +97,7 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int ldx, int
                  out + static_cast<long>(r) * width_ + column, width_, scores);
     }
   }
-  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+  out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* encoder_out,
@@ -112,13 +110,13 @@ CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* 
   return memory;
 }
 
-void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
                                 std::span<const CrossAttentionMemory* const> memories,
-                                std::span<const int> memory_lengths, float* y, int ldy) const {
+                                std::span<const int> memory_lengths, float* y) const {
   const std::size_t size = static_cast<std::size_t>(rows) * width_;
   float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
   float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
-  Project(ctx, x, ldx, rows, q, nullptr, nullptr);
+  Project(ctx, x, rows, q, nullptr, nullptr);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
@@ -132,7 +130,7 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int ldx, in
                  out + static_cast<long>(r) * width_ + column, width_, scores);
     }
   }
-  out_proj_->Apply(ctx, out, width_, rows, y, ldy, LinearEpilogue::kAccumulate);
+  out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 }  // namespace liteformer

@@ -28,29 +28,29 @@ class Attention {
   int width() const { return width_; }
   int heads() const { return heads_; }
 
-  // Self-attention within each sequence of a packed batch: x rows (stride
-  // ldx) → y rows (stride ldy) += attention. Causal: position i sees ≤ i.
-  void SelfAttendSequences(ComputeContext& ctx, const float* x, int ldx,
-                           const SequenceLayout& layout, bool causal, float* y, int ldy) const;
+  // Self-attention within each sequence of a packed batch: y += attention(x),
+  // x and y dense [rows, width]. Causal: position i sees ≤ i.
+  void SelfAttendSequences(ComputeContext& ctx, const float* x, const SequenceLayout& layout,
+                           bool causal, float* y) const;
 
   // One decoding step for `rows` independent sequences: appends each row's
-  // key and value to its cache, attends over the whole cache.
-  void SelfAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
-                      std::span<SelfAttentionCache* const> caches, float* y, int ldy) const;
+  // key and value to its cache, attends over the whole cache; y += result.
+  void SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
+                      std::span<SelfAttentionCache* const> caches, float* y) const;
 
   // Keys and values of an encoder output (one source) for later steps.
   CrossAttentionMemory ProjectMemory(ComputeContext& ctx, const float* encoder_out,
                                      int length) const;
 
-  // Encoder-decoder attention for `rows` queries, each over its own memory.
-  void CrossAttendStep(ComputeContext& ctx, const float* x, int ldx, int rows,
+  // Encoder-decoder attention for `rows` queries, each over its own memory;
+  // y += result.
+  void CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
                        std::span<const CrossAttentionMemory* const> memories,
-                       std::span<const int> memory_lengths, float* y, int ldy) const;
+                       std::span<const int> memory_lengths, float* y) const;
 
  private:
   Attention(int width, int heads) : width_(width), heads_(heads), head_dim_(width / heads) {}
-  void Project(ComputeContext& ctx, const float* x, int ldx, int rows, float* q, float* k,
-               float* v) const;
+  void Project(ComputeContext& ctx, const float* x, int rows, float* q, float* k, float* v) const;
 
   int width_;
   int heads_;

@@ -29,17 +29,17 @@ absl::StatusOr<std::unique_ptr<ConvBranch>> ConvBranch::Load(const WeightReader&
   return branch;
 }
 
-int ConvBranch::Prepare(ComputeContext& ctx, const float* x, int ldx, int rows, float** u,
+int ConvBranch::Prepare(ComputeContext& ctx, const float* x, int rows, float** u,
                         const float** kernels) const {
   const int c = shape_.channels;
   const std::size_t size = static_cast<std::size_t>(rows) * c;
   *u = ctx.Buffer(ComputeContext::kConvInput, size);
   if (shape_.glu) {
     float* hidden = ctx.Buffer(ComputeContext::kConvHidden, 2 * size);
-    linear1_->Apply(ctx, x, ldx, rows, hidden, 2 * c, LinearEpilogue::kNone);
+    linear1_->Apply(ctx, x, rows, hidden);
     Glu(hidden, rows, c, *u);
   } else {
-    linear1_->Apply(ctx, x, ldx, rows, *u, c, LinearEpilogue::kNone);
+    linear1_->Apply(ctx, x, rows, *u);
   }
   if (!shape_.dynamic) {
     *kernels = lightweight_kernel_.data();
@@ -54,13 +54,12 @@ int ConvBranch::Prepare(ComputeContext& ctx, const float* x, int ldx, int rows, 
   return per_step;
 }
 
-void ConvBranch::ForwardSequences(ComputeContext& ctx, const float* x, int ldx,
-                                  const SequenceLayout& layout, bool causal, float* y,
-                                  int ldy) const {
+void ConvBranch::ForwardSequences(ComputeContext& ctx, const float* x, const SequenceLayout& layout,
+                                  bool causal, float* y) const {
   float* u = nullptr;
   const float* kernels = nullptr;
   const int rows = layout.total;
-  const int kernel_stride = Prepare(ctx, x, ldx, rows, &u, &kernels);
+  const int kernel_stride = Prepare(ctx, x, rows, &u, &kernels);
   const int c = shape_.channels;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
   const int padding = causal ? shape_.kernel - 1 : shape_.kernel / 2;
@@ -69,14 +68,14 @@ void ConvBranch::ForwardSequences(ComputeContext& ctx, const float* x, int ldx,
     DynamicConvSequence(u + offset * c, layout.lengths[s], kernels + offset * kernel_stride,
                         kernel_stride, conv_shape_, padding, out + offset * c);
   }
-  linear2_->Apply(ctx, out, c, rows, y, ldy, LinearEpilogue::kAccumulate);
+  linear2_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
-void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int ldx, int rows,
-                             std::span<ConvCache* const> caches, float* y, int ldy) const {
+void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int rows,
+                             std::span<ConvCache* const> caches, float* y) const {
   float* u = nullptr;
   const float* kernels = nullptr;
-  const int kernel_stride = Prepare(ctx, x, ldx, rows, &u, &kernels);
+  const int kernel_stride = Prepare(ctx, x, rows, &u, &kernels);
   const int c = shape_.channels;
   const int k = shape_.kernel;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
@@ -91,7 +90,7 @@ void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int ldx, int r
     // Slide the history by one input.
     if (k > 1) std::copy(window + c, window + static_cast<long>(k) * c, history.begin());
   }
-  linear2_->Apply(ctx, out, c, rows, y, ldy, LinearEpilogue::kAccumulate);
+  linear2_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 ConvCache ConvBranch::NewCache() const {

@@ -35,13 +35,14 @@ class ConvBranch {
 
   const ConvBranchShape& shape() const { return shape_; }
 
-  // Whole sequences; causal: padding K−1 (decoder), else K/2 (encoder).
-  void ForwardSequences(ComputeContext& ctx, const float* x, int ldx, const SequenceLayout& layout,
-                        bool causal, float* y, int ldy) const;
+  // Whole sequences, y += branch(x), both dense [rows, channels]; causal:
+  // padding K−1 (decoder), else K/2 (encoder).
+  void ForwardSequences(ComputeContext& ctx, const float* x, const SequenceLayout& layout,
+                        bool causal, float* y) const;
 
   // One causal step for `rows` sequences, each with its own history.
-  void ForwardStep(ComputeContext& ctx, const float* x, int ldx, int rows,
-                   std::span<ConvCache* const> caches, float* y, int ldy) const;
+  void ForwardStep(ComputeContext& ctx, const float* x, int rows,
+                   std::span<ConvCache* const> caches, float* y) const;
 
   // An empty history (K−1 zero inputs) for a new sequence.
   ConvCache NewCache() const;
@@ -50,7 +51,7 @@ class ConvBranch {
   explicit ConvBranch(const ConvBranchShape& shape) : shape_(shape) {}
   // u = GLU(linear1(x)) (or linear1(x)) and each row's softmaxed kernels.
   // Returns the kernels' time stride (heads·K, or 0 for lightweight).
-  int Prepare(ComputeContext& ctx, const float* x, int ldx, int rows, float** u,
+  int Prepare(ComputeContext& ctx, const float* x, int rows, float** u,
               const float** kernels) const;
 
   ConvBranchShape shape_;

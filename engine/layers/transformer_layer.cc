@@ -67,16 +67,49 @@ void TransformerLayer::FeedForward(ComputeContext& ctx, const float* in, int row
   fc2_->Apply(ctx, hidden, rows, x, LinearEpilogue::kAccumulate);
 }
 
+TransformerLayer::Halves TransformerLayer::SplitHalves(ComputeContext& ctx, const float* in,
+                                                       int rows) const {
+  const int c = shape_.width;
+  const int half = c / 2;
+  const std::size_t size = static_cast<std::size_t>(rows) * half;
+  float* inputs = ctx.Buffer(ComputeContext::kBranchInput, 2 * size);
+  float* outputs = ctx.Buffer(ComputeContext::kBranchOutput, 2 * size);
+  const Halves halves{inputs, inputs + size, outputs, outputs + size};
+  for (int r = 0; r < rows; ++r) {
+    const float* row = in + static_cast<long>(r) * c;
+    std::copy(row, row + half, halves.attention_in + static_cast<long>(r) * half);
+    std::copy(row + half, row + c, halves.conv_in + static_cast<long>(r) * half);
+  }
+  std::fill(outputs, outputs + 2 * size, 0.0f);
+  return halves;
+}
+
+void TransformerLayer::AddHalves(const Halves& halves, int rows, float* x) const {
+  const int c = shape_.width;
+  const int half = c / 2;
+  for (int r = 0; r < rows; ++r) {
+    float* row = x + static_cast<long>(r) * c;
+    const float* attention = halves.attention_out + static_cast<long>(r) * half;
+    const float* conv = halves.conv_out + static_cast<long>(r) * half;
+    for (int i = 0; i < half; ++i) row[i] += attention[i];
+    for (int i = 0; i < half; ++i) row[half + i] += conv[i];
+  }
+}
+
 void TransformerLayer::ForwardSequences(ComputeContext& ctx, float* x, const SequenceLayout& layout,
                                         bool causal) const {
   const int c = shape_.width;
   const int rows = layout.total;
   Residual(ctx, x, rows, *self_attention_norm_, [&](const float* in) {
-    self_attention_->SelfAttendSequences(ctx, in, c, layout, causal, x, c);
-    if (conv_branch_) {
-      const int half = c / 2;
-      conv_branch_->ForwardSequences(ctx, in + half, c, layout, causal, x + half, c);
+    if (!conv_branch_) {
+      self_attention_->SelfAttendSequences(ctx, in, layout, causal, x);
+      return;
     }
+    const Halves halves = SplitHalves(ctx, in, rows);
+    self_attention_->SelfAttendSequences(ctx, halves.attention_in, layout, causal,
+                                         halves.attention_out);
+    conv_branch_->ForwardSequences(ctx, halves.conv_in, layout, causal, halves.conv_out);
+    AddHalves(halves, rows, x);
   });
   Residual(ctx, x, rows, *final_norm_, [&](const float* in) { FeedForward(ctx, in, rows, x); });
 }
@@ -93,15 +126,19 @@ void TransformerLayer::ForwardStep(ComputeContext& ctx, float* x, int rows,
     conv_caches[r] = &caches[r]->conv;
   }
   Residual(ctx, x, rows, *self_attention_norm_, [&](const float* in) {
-    self_attention_->SelfAttendStep(ctx, in, c, rows, attention_caches, x, c);
-    if (conv_branch_) {
-      const int half = c / 2;
-      conv_branch_->ForwardStep(ctx, in + half, c, rows, conv_caches, x + half, c);
+    if (!conv_branch_) {
+      self_attention_->SelfAttendStep(ctx, in, rows, attention_caches, x);
+      return;
     }
+    const Halves halves = SplitHalves(ctx, in, rows);
+    self_attention_->SelfAttendStep(ctx, halves.attention_in, rows, attention_caches,
+                                    halves.attention_out);
+    conv_branch_->ForwardStep(ctx, halves.conv_in, rows, conv_caches, halves.conv_out);
+    AddHalves(halves, rows, x);
   });
   if (cross_attention_) {
     Residual(ctx, x, rows, *cross_attention_norm_, [&](const float* in) {
-      cross_attention_->CrossAttendStep(ctx, in, c, rows, memories, memory_lengths, x, c);
+      cross_attention_->CrossAttendStep(ctx, in, rows, memories, memory_lengths, x);
     });
   }
   Residual(ctx, x, rows, *final_norm_, [&](const float* in) { FeedForward(ctx, in, rows, x); });

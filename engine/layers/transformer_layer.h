@@ -63,6 +63,18 @@ class TransformerLayer {
                 Sublayer&& sublayer) const;
   void FeedForward(ComputeContext& ctx, const float* in, int rows, float* x) const;
 
+  // The LSRA branches read and write dense halves of the channels (oneDNN's
+  // fast matmuls need dense rows): `in` is split into the attention and conv
+  // inputs, the branches add into zeroed outputs, which are added to x.
+  struct Halves {
+    float* attention_in;
+    float* conv_in;
+    float* attention_out;
+    float* conv_out;
+  };
+  Halves SplitHalves(ComputeContext& ctx, const float* in, int rows) const;
+  void AddHalves(const Halves& halves, int rows, float* x) const;
+
   LayerShape shape_;
   std::unique_ptr<Attention> self_attention_;
   std::unique_ptr<ConvBranch> conv_branch_;

@@ -79,11 +79,13 @@ void OutputLayer::LogProbs(ComputeContext& ctx, const float* h, int rows, float*
     float* down =
         ctx.Buffer(ComputeContext::kConvHidden, static_cast<std::size_t>(rows) * tail.range.dim);
     tail.down->Apply(ctx, h, rows, down);
-    // Written straight into the band's columns, then normalized there.
-    float* band_out = log_probs + tail.range.begin;
-    tail.up->Apply(ctx, down, tail.range.dim, rows, band_out, vocab_, LinearEpilogue::kNone);
+    float* band =
+        ctx.Buffer(ComputeContext::kBranchOutput, static_cast<std::size_t>(rows) * tail.range.size);
+    tail.up->Apply(ctx, down, rows, band);
     for (int r = 0; r < rows; ++r) {
-      float* row = band_out + static_cast<long>(r) * vocab_;
+      const float* logits = band + static_cast<long>(r) * tail.range.size;
+      float* row = log_probs + static_cast<long>(r) * vocab_ + tail.range.begin;
+      std::copy(logits, logits + tail.range.size, row);
       // Log-softmax of the band in place (strided rows: our own loop).
       float max_value = row[0];
       for (int j = 1; j < tail.range.size; ++j) max_value = std::max(max_value, row[j]);

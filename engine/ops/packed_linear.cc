@@ -1,8 +1,10 @@
 #include "engine/ops/packed_linear.h"
 
+#include <chrono>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ops/matmul_stats.h"
 
 namespace liteformer {
 namespace {
@@ -12,10 +14,6 @@ using tag = dnnl::memory::format_tag;
 
 dnnl::memory::desc RowMajor(int rows, int cols) {
   return dnnl::memory::desc({rows, cols}, dt::f32, tag::ab);
-}
-
-dnnl::memory::desc Strided(int rows, int cols, int leading_dim) {
-  return dnnl::memory::desc({rows, cols}, dt::f32, dnnl::memory::dims{leading_dim, 1});
 }
 
 }  // namespace
@@ -52,7 +50,7 @@ absl::StatusOr<std::unique_ptr<PackedLinear>> PackedLinear::Create(std::span<con
     for (int i = 0; i < out_features; ++i) bias_data[i] = bias.empty() ? 0.0f : bias[i];
     stream.wait();
     // The decoding path (one row) is created now so the first request pays nothing.
-    linear->GetPrimitive(Key{1, in_features, out_features, LinearEpilogue::kNone});
+    linear->GetPrimitive(Key{1, LinearEpilogue::kNone});
   } catch (const dnnl::error& e) {
     return absl::InternalError(absl::StrCat(name, ": oneDNN matmul set-up failed: ", e.what()));
   }
@@ -69,8 +67,8 @@ PackedLinear::Primitive PackedLinear::MakePrimitive(const Key& key) const {
   attr.set_post_ops(post_ops);
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   const dnnl::matmul::primitive_desc pd(
-      dnnl::matmul::desc(Strided(key.rows, in_features_, key.ldx), weights_desc_,
-                         RowMajor(1, out_features_), Strided(key.rows, out_features_, key.ldy)),
+      dnnl::matmul::desc(RowMajor(key.rows, in_features_), weights_desc_,
+                         RowMajor(1, out_features_), RowMajor(key.rows, out_features_)),
       attr, CpuEngine());
   return Primitive{dnnl::matmul(pd), pd.src_desc(), pd.dst_desc(), pd.scratchpad_desc()};
 }
@@ -79,9 +77,13 @@ const PackedLinear::Primitive& PackedLinear::GetPrimitive(const Key& key) const 
   return primitives_.Get(key, [&] { return MakePrimitive(key); });
 }
 
-void PackedLinear::Apply(ComputeContext& ctx, const float* x, int ldx, int rows, float* y, int ldy,
+void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y,
                          LinearEpilogue epilogue) const {
-  const Primitive& p = GetPrimitive(Key{rows, ldx, ldy, epilogue});
+  const Primitive& p = GetPrimitive(Key{rows, epilogue});
+  MatmulStats& stats = GlobalMatmulStats();
+  const bool timed = stats.enabled.load(std::memory_order_relaxed);
+  const auto start =
+      timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   const dnnl::engine& engine = CpuEngine();
   dnnl::memory src(p.src_desc, engine, const_cast<float*>(x));
   dnnl::memory dst(p.dst_desc, engine, y);
@@ -91,6 +93,18 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int ldx, int rows,
                                   {DNNL_ARG_DST, dst},
                                   {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
   ctx.stream().wait();
+  if (timed) {
+    stats.nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+    stats.flops += 2ull * rows * in_features_ * out_features_;
+    ++stats.calls;
+  }
+}
+
+MatmulStats& GlobalMatmulStats() {
+  static MatmulStats stats;
+  return stats;
 }
 
 }  // namespace liteformer

@@ -38,29 +38,21 @@ class PackedLinear {
   int out_features() const { return out_features_; }
   const std::string& name() const { return name_; }
 
-  // x: [rows, in_features] row-major; y: [rows, out_features] row-major.
-  // Rows may be any count ≥ 1; the first use of a shape creates and caches
-  // its primitive (~0.2 ms), later uses only execute.
+  // x: [rows, in_features] row-major; y: [rows, out_features] row-major,
+  // both dense (oneDNN 2.6 falls back to its reference matmul for strided
+  // rows, ~100x slower). Rows may be any count ≥ 1; the first use of a shape
+  // creates and caches its primitive (~0.2 ms), later uses only execute.
   void Apply(ComputeContext& ctx, const float* x, int rows, float* y,
-             LinearEpilogue epilogue = LinearEpilogue::kNone) const {
-    Apply(ctx, x, in_features_, rows, y, out_features_, epilogue);
-  }
-  // The same on row slices of wider matrices: row i of x starts at x + i·ldx,
-  // row i of y at y + i·ldy (the LSRA branches read and write halves of the
-  // model width in place).
-  void Apply(ComputeContext& ctx, const float* x, int ldx, int rows, float* y, int ldy,
-             LinearEpilogue epilogue) const;
+             LinearEpilogue epilogue = LinearEpilogue::kNone) const;
 
  private:
   struct Key {
     int rows;
-    int ldx;
-    int ldy;
     LinearEpilogue epilogue;
     bool operator==(const Key&) const = default;
     template <typename H>
     friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.rows, k.ldx, k.ldy, k.epilogue);
+      return H::combine(std::move(h), k.rows, k.epilogue);
     }
   };
   struct Primitive {

@@ -48,6 +48,8 @@ class ComputeContext {
     kConvOut,
     kFeedForwardHidden,
     kNormalizedInput,
+    kBranchInput,
+    kBranchOutput,
     kEmbedding,
     kAdaptiveHidden,
     kNumSlots,

@@ -46,7 +46,8 @@ TEST(SoftmaxRowsTest, MatchesNaiveLoopWithStride) {
     double sum = 0.0;
     for (int i = 0; i < width; ++i) sum += std::exp(static_cast<double>(original[r * stride + i]));
     for (int i = 0; i < width; ++i) {
-      EXPECT_NEAR(x[r * stride + i], std::exp(static_cast<double>(original[r * stride + i])) / sum, 1e-6);
+      EXPECT_NEAR(x[r * stride + i], std::exp(static_cast<double>(original[r * stride + i])) / sum,
+                  1e-6);
     }
     for (int i = width; i < stride; ++i) EXPECT_EQ(x[r * stride + i], original[r * stride + i]);
   }
@@ -62,8 +63,9 @@ std::vector<double> NaiveConv(const std::vector<float>& u, int length, const std
       for (int j = 0; j < shape.kernel; ++j) {
         const int source = t + j - padding;
         if (source < 0 || source >= length) continue;
-        y[t * shape.channels + c] += static_cast<double>(
-            w[t * kernel_time_stride + (c / per_head) * shape.kernel + j]) * u[source * shape.channels + c];
+        y[t * shape.channels + c] +=
+            static_cast<double>(w[t * kernel_time_stride + (c / per_head) * shape.kernel + j]) *
+            u[source * shape.channels + c];
       }
     }
   }
@@ -107,17 +109,22 @@ TEST_P(DynamicConvTest, CausalStepsEqualTheSequence) {
     std::copy(u.begin() + t * p.channels, u.begin() + (t + 1) * p.channels,
               window.end() - p.channels);
     DynamicConvStep(window.data(), w.data() + t * stride, shape, y.data());
-    for (int c = 0; c < p.channels; ++c) EXPECT_EQ(y[c], sequence[t * p.channels + c]) << t << "," << c;
+    for (int c = 0; c < p.channels; ++c)
+      EXPECT_EQ(y[c], sequence[t * p.channels + c]) << t << "," << c;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, DynamicConvTest,
-                         ::testing::Values(ConvCase{7, 8, 4, 3, true, false},
-                                           ConvCase{7, 8, 4, 3, true, true},
-                                           ConvCase{5, 24, 4, 31, true, true},
-                                           ConvCase{40, 12, 3, 7, false, false},
-                                           ConvCase{40, 12, 3, 7, false, true},
-                                           ConvCase{1, 16, 4, 15, true, false}));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, DynamicConvTest,
+    ::testing::Values(ConvCase{7, 8, 4, 3, true, false}, ConvCase{7, 8, 4, 3, true, true},
+                      ConvCase{5, 24, 4, 31, true, true}, ConvCase{40, 12, 3, 7, false, false},
+                      ConvCase{40, 12, 3, 7, false, true}, ConvCase{1, 16, 4, 15, true, false}),
+    [](const ::testing::TestParamInfo<ConvCase>& info) {
+      const ConvCase& c = info.param;
+      return "T" + std::to_string(c.length) + "C" + std::to_string(c.channels) + "H" +
+             std::to_string(c.heads) + "K" + std::to_string(c.kernel) +
+             (c.dynamic ? "Dynamic" : "Lightweight") + (c.causal ? "Causal" : "Centered");
+    });
 
 TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
   const int queries = 6, keys = 6, dim = 5, stride = 11;
@@ -125,22 +132,24 @@ TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
                            v = Random(keys * stride, 9);
   for (bool causal : {false, true}) {
     std::vector<float> out(queries * stride, 0.0f), scratch(keys);
-    AttendHead({q.data(), stride}, queries, {k.data(), stride}, {v.data(), stride}, keys, dim, causal,
-               0, out.data(), stride, scratch.data());
+    AttendHead({q.data(), stride}, queries, {k.data(), stride}, {v.data(), stride}, keys, dim,
+               causal, 0, out.data(), stride, scratch.data());
     for (int i = 0; i < queries; ++i) {
       const int visible = causal ? i + 1 : keys;
       std::vector<double> p(visible);
       double sum = 0.0;
       for (int j = 0; j < visible; ++j) {
         double dot = 0.0;
-        for (int c = 0; c < dim; ++c) dot += static_cast<double>(q[i * stride + c]) * k[j * stride + c];
+        for (int c = 0; c < dim; ++c)
+          dot += static_cast<double>(q[i * stride + c]) * k[j * stride + c];
         p[j] = std::exp(dot);
         sum += p[j];
       }
       for (int c = 0; c < dim; ++c) {
         double expected = 0.0;
         for (int j = 0; j < visible; ++j) expected += p[j] / sum * v[j * stride + c];
-        EXPECT_NEAR(out[i * stride + c], expected, 1e-5) << "causal " << causal << " " << i << "," << c;
+        EXPECT_NEAR(out[i * stride + c], expected, 1e-5)
+            << "causal " << causal << " " << i << "," << c;
       }
     }
   }

@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Engine benchmark: the engine and the PyTorch reference on the same model
+directories and the same workload, in one run, with the ratios.
+
+  /usr/bin/python3 bench/run_engine_bench.py [--threads 1 2] [--repeats 3] [--json out.json]
+
+Workload (issue 3): the WMT En-De Lite Transformer at C = 496 with random
+weights, sources of 30 tokens, exactly 30 decoding steps; batch-1 beam-4 and
+greedy latency, batch-32 beam-4 throughput, encoder time, peak RSS, MACs/s.
+The reference runs with Debian's OpenBLAS and the same thread count (the BLAS
+it mapped is printed). Also: the vanilla Transformer-base on the engine, and
+this machine's limits (memory-bandwidth bound of batch-1 decoding, oneDNN's
+fp32 GEMM peak).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import bench_models  # noqa: E402
+
+ENGINE_BENCH = ROOT / "build" / "bin" / "liteformer-engine-bench"
+
+
+def run_json(command: list[str], env: dict[str, str] | None = None) -> dict:
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def reference_env(threads: int) -> dict[str, str]:
+    env = dict(os.environ)
+    # OpenBLAS picks its kernels by CPU; these overrides (set on this image for
+    # old OpenBLAS builds) would slow it, so the reference runs without them.
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.pop("OPENBLAS_L2_SIZE", None)
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    env["OMP_NUM_THREADS"] = str(threads)
+    return env
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", type=pathlib.Path)
+    args = parser.parse_args()
+    if not ENGINE_BENCH.exists():
+        raise SystemExit(f"{ENGINE_BENCH} missing: build first (scripts/test.sh or cmake --build build)")
+    lsra_dir = bench_models.model_dir("wmt496")
+    base_dir = bench_models.model_dir("transformer_base")
+    report: dict = {"runs": []}
+    for threads in args.threads:
+        engine = run_json([str(ENGINE_BENCH), "--model", str(lsra_dir), "--threads", str(threads),
+                           "--repeats", str(args.repeats)])
+        reference = run_json(["/usr/bin/python3", str(ROOT / "bench" / "reference_bench.py"), "--model",
+                              str(lsra_dir), "--threads", str(threads), "--repeats", str(args.repeats)],
+                             env=reference_env(threads))
+        base = run_json([str(ENGINE_BENCH), "--model", str(base_dir), "--threads", str(threads),
+                         "--repeats", str(args.repeats), "--no-limits"])
+        report["runs"].append({"threads": threads, "engine": engine, "reference": reference, "transformer_base": base})
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+def print_report(report: dict) -> None:
+    lsra_macs = bench_models.paper_macs("wmt496", False)
+    base_macs = bench_models.paper_macs("transformer_base", False)
+    lsra_macs_out = bench_models.paper_macs("wmt496", True)
+    base_macs_out = bench_models.paper_macs("transformer_base", True)
+    print(f"reference BLAS: {report['runs'][0]['reference']['blas']} (torch {report['runs'][0]['reference']['torch']})")
+    print(f"MACs (30+30 tokens, paper convention): LSRA-496 {lsra_macs / 1e6:.1f}M, Transformer-base "
+          f"{base_macs / 1e6:.1f}M (ratio {base_macs / lsra_macs:.2f}); with the 32k output projection "
+          f"{lsra_macs_out / 1e6:.1f}M vs {base_macs_out / 1e6:.1f}M (ratio {base_macs_out / lsra_macs_out:.2f})")
+    rows = [("encoder, batch 1 (ms)", "encoder_ms", True), ("greedy, batch 1 (ms)", "greedy_b1_ms", True),
+            ("beam 4, batch 1 (ms)", "beam4_b1_ms", True),
+            ("beam 4, batch 32 (target tokens/s)", "beam4_b32_tokens_per_s", False),
+            ("peak RSS (MB)", "peak_rss_mb", True)]
+    for run in report["runs"]:
+        engine, reference, base = run["engine"], run["reference"], run["transformer_base"]
+        print(f"\n== {run['threads']} thread(s) ==")
+        print(f"{'':38s} {'engine':>10s} {'reference':>10s} {'speed-up':>9s}")
+        for label, key, lower_is_better in rows:
+            e, r = engine[key], reference[key]
+            ratio = r / e if lower_is_better else e / r
+            print(f"{label:38s} {e:10.1f} {r:10.1f} {ratio:8.2f}x")
+        print(f"engine MACs/s: greedy b1 {engine['greedy_b1_macs_per_s'] / 1e9:.2f}G, beam4 b1 "
+              f"{engine['beam4_b1_macs_per_s'] / 1e9:.2f}G, beam4 b32 {engine['beam4_b32_macs_per_s'] / 1e9:.2f}G")
+        step_ms = engine["weight_bytes_per_step"] / (engine["bandwidth_gb_per_s"] * 1e9) * 1e3
+        bound_ms = 30 * step_ms
+        print(f"limits: {engine['weight_bytes_per_step'] / 1e6:.1f} MB of fp32 weights per decoding step, "
+              f"measured bandwidth {engine['bandwidth_gb_per_s']:.1f} GB/s -> {step_ms:.2f} ms/step, "
+              f"{bound_ms:.1f} ms for 30 steps; beam-4 batch-1 is {engine['beam4_b1_ms'] / bound_ms:.2f}x the bound")
+        print(f"        GEMM peak {engine['gemm_peak_gflops']:.1f} GFLOP/s; batch-32 matmuls reach "
+              f"{engine['beam4_b32_matmul_gflops']:.1f} GFLOP/s = "
+              f"{100 * engine['beam4_b32_matmul_gflops'] / engine['gemm_peak_gflops']:.0f}% of it "
+              f"({100 * engine['beam4_b32_matmul_share_of_time']:.0f}% of the run's time is in matmuls)")
+        weights_mb = engine["weight_bytes_per_step"] / 1e6
+        print(f"Transformer-base on the engine: beam4 b1 {base['beam4_b1_ms']:.1f} ms, greedy b1 "
+              f"{base['greedy_b1_ms']:.1f} ms, beam4 b32 {base['beam4_b32_tokens_per_s']:.0f} tokens/s; "
+              f"LSRA is {base['beam4_b1_ms'] / engine['beam4_b1_ms']:.2f}x faster at beam4 b1, "
+              f"{base['greedy_b1_ms'] / engine['greedy_b1_ms']:.2f}x at greedy b1, "
+              f"{engine['beam4_b32_tokens_per_s'] / base['beam4_b32_tokens_per_s']:.2f}x at beam4 b32 "
+              f"(MACs ratios {base_macs / lsra_macs:.2f} / {base_macs_out / lsra_macs_out:.2f})")
+        del weights_mb
+
+
+if __name__ == "__main__":
+    sys.exit(main())
