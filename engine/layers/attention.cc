@@ -1,5 +1,7 @@
 #include "engine/layers/attention.h"
 
+#include <omp.h>
+
 #include <cmath>
 #include <vector>
 
@@ -54,15 +56,23 @@ void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x,
   float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
   int longest = 1;
   for (int length : layout.lengths) longest = std::max(longest, length);
-  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
+                             static_cast<std::size_t>(longest) * ctx.threads());
   Project(ctx, x, rows, q, k, v);
-  for (int s = 0; s < layout.size(); ++s) {
+  // Heads of different sequences are independent: one (sequence, head) per
+  // iteration, each thread with its own score row.
+  const int tasks = layout.size() * heads_;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (int task = 0; task < tasks; ++task) {
+    const int s = task / heads_;
+    const int h = task % heads_;
     const long offset = static_cast<long>(layout.offsets[s]) * width_;
-    for (int h = 0; h < heads_; ++h) {
+    {
       const int column = h * head_dim_;
       AttendHead({q + offset + column, width_}, layout.lengths[s], {k + offset + column, width_},
                  {v + offset + column, width_}, layout.lengths[s], head_dim_, causal,
-                 /*causal_offset=*/0, out + offset + column, width_, scores);
+                 /*causal_offset=*/0, out + offset + column, width_,
+                 scores + static_cast<long>(omp_get_thread_num()) * longest);
     }
   }
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
@@ -86,15 +96,21 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
     ++cache.length;
     longest = std::max(longest, cache.length);
   }
-  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
-  for (int r = 0; r < rows; ++r) {
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
+                             static_cast<std::size_t>(longest) * ctx.threads());
+  const int tasks = rows * heads_;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (int task = 0; task < tasks; ++task) {
+    const int r = task / heads_;
+    const int h = task % heads_;
     const SelfAttentionCache& cache = *caches[r];
-    for (int h = 0; h < heads_; ++h) {
+    {
       const int column = h * head_dim_;
       AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
                  {cache.keys.data() + column, width_}, {cache.values.data() + column, width_},
                  cache.length, head_dim_, /*causal=*/false, 0,
-                 out + static_cast<long>(r) * width_ + column, width_, scores);
+                 out + static_cast<long>(r) * width_ + column, width_,
+                 scores + static_cast<long>(omp_get_thread_num()) * longest);
     }
   }
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
@@ -119,15 +135,21 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
   Project(ctx, x, rows, q, nullptr, nullptr);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
-  float* scores = ctx.Buffer(ComputeContext::kAttentionScores, longest);
-  for (int r = 0; r < rows; ++r) {
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
+                             static_cast<std::size_t>(longest) * ctx.threads());
+  const int tasks = rows * heads_;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (int task = 0; task < tasks; ++task) {
+    const int r = task / heads_;
+    const int h = task % heads_;
     const CrossAttentionMemory& memory = *memories[r];
-    for (int h = 0; h < heads_; ++h) {
+    {
       const int column = h * head_dim_;
       AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
                  {memory.keys.data() + column, width_}, {memory.values.data() + column, width_},
                  memory_lengths[r], head_dim_, /*causal=*/false, 0,
-                 out + static_cast<long>(r) * width_ + column, width_, scores);
+                 out + static_cast<long>(r) * width_ + column, width_,
+                 scores + static_cast<long>(omp_get_thread_num()) * longest);
     }
   }
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);

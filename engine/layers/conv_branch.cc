@@ -1,5 +1,7 @@
 #include "engine/layers/conv_branch.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -63,6 +65,7 @@ void ConvBranch::ForwardSequences(ComputeContext& ctx, const float* x, const Seq
   const int c = shape_.channels;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
   const int padding = causal ? shape_.kernel - 1 : shape_.kernel / 2;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int s = 0; s < layout.size(); ++s) {
     const long offset = layout.offsets[s];
     DynamicConvSequence(u + offset * c, layout.lengths[s], kernels + offset * kernel_stride,
@@ -79,8 +82,11 @@ void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int rows,
   const int c = shape_.channels;
   const int k = shape_.kernel;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
-  float* window = ctx.Buffer(ComputeContext::kConvWindow, static_cast<std::size_t>(k) * c);
+  const std::size_t window_size = static_cast<std::size_t>(k) * c;
+  float* windows = ctx.Buffer(ComputeContext::kConvWindow, window_size * ctx.threads());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int r = 0; r < rows; ++r) {
+    float* window = windows + window_size * omp_get_thread_num();
     std::vector<float>& history = caches[r]->history;
     const float* current = u + static_cast<long>(r) * c;
     std::copy(history.begin(), history.end(), window);

@@ -39,6 +39,7 @@ absl::StatusOr<std::unique_ptr<PackedLinear>> PackedLinear::Create(std::span<con
                            RowMajor(1, out_features)),
         engine);
     linear->weights_desc_ = probe.weights_desc();
+    linear->layout_ = DescribePackedLayout(linear->weights_desc_);
     // W is [out, in] row-major, i.e. the [in, out] matrix in column-major "ba".
     const dnnl::memory::desc plain_weights({in_features, out_features}, dt::f32, tag::ba);
     dnnl::memory plain(plain_weights, engine, const_cast<float*>(weight.data()));
@@ -79,11 +80,29 @@ const PackedLinear::Primitive& PackedLinear::GetPrimitive(const Key& key) const 
 
 void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y,
                          LinearEpilogue epilogue) const {
-  const Primitive& p = GetPrimitive(Key{rows, epilogue});
   MatmulStats& stats = GlobalMatmulStats();
   const bool timed = stats.enabled.load(std::memory_order_relaxed);
   const auto start =
       timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
+  auto account = [&] {
+    if (!timed) return;
+    stats.nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - start)
+                             .count();
+    stats.flops += 2ull * rows * in_features_ * out_features_;
+    ++stats.calls;
+  };
+  if (layout_ && rows <= kMaxGemvRows) {
+    const GemvEpilogue gemv_epilogue = epilogue == LinearEpilogue::kRelu ? GemvEpilogue::kRelu
+                                       : epilogue == LinearEpilogue::kAccumulate
+                                           ? GemvEpilogue::kAccumulate
+                                           : GemvEpilogue::kNone;
+    PackedGemv(*layout_, packed_weights(), static_cast<const float*>(bias_.get_data_handle()), x,
+               rows, y, gemv_epilogue, ctx.threads());
+    account();
+    return;
+  }
+  const Primitive& p = GetPrimitive(Key{rows, epilogue});
   const dnnl::engine& engine = CpuEngine();
   dnnl::memory src(p.src_desc, engine, const_cast<float*>(x));
   dnnl::memory dst(p.dst_desc, engine, y);
@@ -93,13 +112,7 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y
                                   {DNNL_ARG_DST, dst},
                                   {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
   ctx.stream().wait();
-  if (timed) {
-    stats.nanoseconds += std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
-    stats.flops += 2ull * rows * in_features_ * out_features_;
-    ++stats.calls;
-  }
+  account();
 }
 
 MatmulStats& GlobalMatmulStats() {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
+#include "engine/ops/packed_gemv.h"
 #include "engine/ops/primitive_cache.h"
 #include "engine/tensor/compute_context.h"
 
@@ -35,6 +36,12 @@ class PackedLinear {
                                                               const std::string& name);
 
   int in_features() const { return in_features_; }
+  // The packed weights and their layout (for a tied embedding's row lookup);
+  // the layout is empty when the kernels cannot read it.
+  const float* packed_weights() const {
+    return static_cast<const float*>(weights_.get_data_handle());
+  }
+  const std::optional<PackedLayout>& packed_layout() const { return layout_; }
   int out_features() const { return out_features_; }
   const std::string& name() const { return name_; }
 
@@ -70,6 +77,10 @@ class PackedLinear {
   std::string name_;
   dnnl::memory::desc weights_desc_;  // The blocked layout chosen at load.
   dnnl::memory weights_;
+  // Set when our small-batch kernel can stream the packed weights: up to
+  // kMaxGemvRows rows it reads them at DRAM speed (oneDNN's M ≤ 4 kernels
+  // reach about half of it), larger batches go to oneDNN's GEMM.
+  std::optional<PackedLayout> layout_;
   dnnl::memory bias_;  // Zero bias when the layer has none (keeps one code path).
   PrimitiveCache<Key, Primitive> primitives_;
 };

@@ -47,40 +47,51 @@ void DecodingBatch::Step(ComputeContext& ctx) {
   log_probs_.EnsureSize(static_cast<std::size_t>(tokens.size()) * vocab);
   decoder.Step(ctx, tokens, cache_, log_probs_.data());
 
-  std::vector<int> reorder;
-  std::vector<Sentence> still_running;
-  std::vector<RowChoice> choices;
-  int first_row = 0;
-  for (Sentence& sentence : sentences_) {
+  // The sentences' searches are independent: advance them in parallel.
+  std::vector<int> first_rows(sentences_.size());
+  int row = 0;
+  for (std::size_t i = 0; i < sentences_.size(); ++i) {
+    first_rows[i] = row;
+    row += sentences_[i].job.search->rows();
+  }
+  const int count = static_cast<int>(sentences_.size());
+#pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic)
+  for (int i = 0; i < count; ++i) {
+    Sentence& sentence = sentences_[i];
     const int rows = sentence.job.search->rows();
     sentence.macs +=
         static_cast<long>(rows) * decoder.StepMacs(sentence.fed, sentence.source_length, false);
     ++sentence.fed;
     const int primed = static_cast<int>(sentence.job.history.size()) - 1;
-    bool finished = false;
     if (sentence.fed <= primed) {
       // Still feeding the prompt: the outputs are not used.
       std::fill(sentence.next_tokens.begin(), sentence.next_tokens.end(),
                 sentence.job.history[sentence.fed]);
-      for (int r = 0; r < rows; ++r) reorder.push_back(first_row + r);
-    } else {
-      std::span<float> outputs(log_probs_.data() + static_cast<long>(first_row) * vocab,
-                               static_cast<std::size_t>(rows) * vocab);
-      finished = sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, choices);
-      if (!finished) {
-        for (int r = 0; r < rows; ++r) {
-          reorder.push_back(first_row + choices[r].parent);
-          sentence.next_tokens[r] = choices[r].token;
-        }
-      }
+      sentence.choices.clear();
+      for (int r = 0; r < rows; ++r) sentence.choices.push_back({r, sentence.next_tokens[r]});
+      continue;
     }
-    first_row += rows;
-    if (finished) {
+    std::span<float> outputs(log_probs_.data() + static_cast<long>(first_rows[i]) * vocab,
+                             static_cast<std::size_t>(rows) * vocab);
+    sentence.finished =
+        sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, sentence.choices);
+    if (!sentence.finished) {
+      for (int r = 0; r < rows; ++r) sentence.next_tokens[r] = sentence.choices[r].token;
+    }
+  }
+
+  std::vector<int> reorder;
+  std::vector<Sentence> still_running;
+  for (std::size_t i = 0; i < sentences_.size(); ++i) {
+    Sentence& sentence = sentences_[i];
+    if (sentence.finished) {
       finished_.push_back(FinishedSentence{sentence.job.id, sentence.job.search->TakeResults(),
                                            sentence.macs, sentence.fed});
-    } else {
-      still_running.push_back(std::move(sentence));
+      continue;
     }
+    for (const RowChoice& choice : sentence.choices)
+      reorder.push_back(first_rows[i] + choice.parent);
+    still_running.push_back(std::move(sentence));
   }
   sentences_ = std::move(still_running);
   cache_.Reorder(reorder);

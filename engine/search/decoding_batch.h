@@ -59,7 +59,9 @@ class DecodingBatch {
   struct Sentence {
     SentenceJob job;
     std::vector<int> next_tokens;  // One per row.
-    int fed = 0;                   // Tokens each row has consumed.
+    std::vector<RowChoice> choices;
+    bool finished = false;
+    int fed = 0;  // Tokens each row has consumed.
     int source_length = 0;
     long macs = 0;
   };

@@ -46,6 +46,9 @@ class SafetensorsFile {
   // hold exactly tensor.num_elements() values; integer tensors are refused.
   absl::Status ReadAsFloat32(const StoredTensor& tensor, std::span<float> out) const;
 
+  // Lets the tensor's mapped pages leave the resident set (see MappedFile::Release).
+  void Release(const StoredTensor& tensor) const { file_.Release(tensor.data); }
+
  private:
   explicit SafetensorsFile(MappedFile file) : file_(std::move(file)) {}
   absl::Status ParseHeader();

@@ -44,6 +44,7 @@ absl::StatusOr<std::vector<float>> WeightReader::Read(absl::string_view name) co
   }
   std::vector<float> values(static_cast<std::size_t>(tensor->num_elements()));
   RETURN_IF_ERROR(file_.ReadAsFloat32(*tensor, values));
+  file_.Release(*tensor);
   return values;
 }
 

@@ -23,6 +23,11 @@ class MappedFile {
   ~MappedFile();
 
   std::span<const std::uint8_t> bytes() const { return {data_, size_}; }
+
+  // Drops the pages covering `range` from this process's resident set (they
+  // are re-read from the file if touched again): loading copies each tensor
+  // once, so its mapped pages need not stay resident beside the copy.
+  void Release(std::span<const std::uint8_t> range) const;
   const std::string& path() const { return path_; }
 
  private:
