@@ -44,6 +44,11 @@ def reference_env(threads: int) -> dict[str, str]:
     env.pop("OPENBLAS_L2_SIZE", None)
     env["OPENBLAS_NUM_THREADS"] = str(threads)
     env["OMP_NUM_THREADS"] = str(threads)
+    if threads > 1:
+        # torch's OpenMP pool spinning beside OpenBLAS's own threads made the
+        # 2-thread reference 2.7x slower than with 1 thread (2206 vs 819 ms at
+        # beam 4, batch 1); passive waiting is its fastest 2-thread setting.
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
     return env
 
 
@@ -78,7 +83,8 @@ def print_report(report: dict) -> None:
     base_macs = bench_models.paper_macs("transformer_base", False)
     lsra_macs_out = bench_models.paper_macs("wmt496", True)
     base_macs_out = bench_models.paper_macs("transformer_base", True)
-    print(f"reference BLAS: {report['runs'][0]['reference']['blas']} (torch {report['runs'][0]['reference']['torch']})")
+    print(f"reference BLAS: {report['runs'][0]['reference']['blas']} (torch {report['runs'][0]['reference']['torch']}; "
+          "OPENBLAS_NUM_THREADS = torch threads = engine threads, OMP_WAIT_POLICY=PASSIVE above 1 thread)")
     print(f"MACs (30+30 tokens, paper convention): LSRA-496 {lsra_macs / 1e6:.1f}M, Transformer-base "
           f"{base_macs / 1e6:.1f}M (ratio {base_macs / lsra_macs:.2f}); with the 32k output projection "
           f"{lsra_macs_out / 1e6:.1f}M vs {base_macs_out / 1e6:.1f}M (ratio {base_macs_out / lsra_macs_out:.2f})")

@@ -18,8 +18,7 @@ absl::StatusOr<std::unique_ptr<Decoder>> Decoder::Load(
     ASSIGN_OR_RETURN(decoder->output_,
                      OutputLayer::LoadAdaptive(weights, *config.adaptive_input, vocab, dim));
   } else if (config.share_all_embeddings || config.share_decoder_input_output_embed) {
-    ASSIGN_OR_RETURN(decoder->output_,
-                     OutputLayer::CreatePlain(decoder->embedding_->matrix(), vocab, dim));
+    decoder->output_ = OutputLayer::FromProjection(decoder->embedding_->tied_projection());
   } else {
     ASSIGN_OR_RETURN(std::vector<float> embed_out, weights.Read("decoder.embed_out"));
     ASSIGN_OR_RETURN(decoder->output_, OutputLayer::CreatePlain(embed_out, vocab, dim));

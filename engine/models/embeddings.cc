@@ -34,6 +34,33 @@ absl::StatusOr<std::unique_ptr<TokenEmbedding>> TokenEmbedding::LoadPlain(
   return embedding;
 }
 
+absl::StatusOr<std::unique_ptr<TokenEmbedding>> TokenEmbedding::LoadTied(
+    const WeightReader& weights, const std::string& name, int vocab, int dim) {
+  ASSIGN_OR_RETURN(std::unique_ptr<TokenEmbedding> embedding, LoadPlain(weights, name, vocab, dim));
+  ASSIGN_OR_RETURN(std::unique_ptr<PackedLinear> projection,
+                   PackedLinear::Create(embedding->matrix_, {}, dim, vocab, "output projection"));
+  embedding->tied_projection_ = std::move(projection);
+  if (embedding->tied_projection_->packed_layout()) {
+    embedding->matrix_ = std::vector<float>();  // Rows come from the packed copy.
+  }
+  return embedding;
+}
+
+void TokenEmbedding::Row(int token, float* out) const {
+  if (!matrix_.empty()) {
+    const float* e = matrix_.data() + static_cast<long>(token) * dim_;
+    std::copy(e, e + dim_, out);
+    return;
+  }
+  // Element (c, token) of the packed [dim, vocab] projection weights.
+  const PackedLayout& layout = *tied_projection_->packed_layout();
+  const float* weights = tied_projection_->packed_weights() +
+                         static_cast<long>(token / layout.bn) * layout.stride_nb + token % layout.bn;
+  for (int c = 0; c < dim_; ++c) {
+    out[c] = weights[(c / layout.bk) * layout.stride_kb + static_cast<long>(c % layout.bk) * layout.bn];
+  }
+}
+
 absl::StatusOr<std::unique_ptr<TokenEmbedding>> TokenEmbedding::LoadAdaptive(
     const WeightReader& weights, const AdaptiveInputConfig& adaptive, int vocab, int dim) {
   std::unique_ptr<TokenEmbedding> embedding(new TokenEmbedding(vocab, dim));
@@ -57,9 +84,9 @@ void TokenEmbedding::Embed(ComputeContext& ctx, std::span<const int> tokens,
   const int n = static_cast<int>(tokens.size());
   if (bands_.empty()) {
     for (int i = 0; i < n; ++i) {
-      const float* e = matrix_.data() + static_cast<long>(tokens[i]) * dim_;
       float* o = out + static_cast<long>(i) * dim_;
-      for (int c = 0; c < dim_; ++c) o[c] = scale * e[c];
+      Row(tokens[i], o);
+      for (int c = 0; c < dim_; ++c) o[c] *= scale;
     }
   } else {
     // Gather each band's tokens, project them together, scatter back.

@@ -40,14 +40,20 @@ class TokenEmbedding {
   static absl::StatusOr<std::unique_ptr<TokenEmbedding>> LoadPlain(const WeightReader& weights,
                                                                    const std::string& name,
                                                                    int vocab, int dim);
+  // A [vocab, dim] matrix that is also the output projection: it is packed
+  // once for the projection's matmuls and rows are looked up in the packed
+  // copy, so the (often largest) tensor of the model is held once.
+  static absl::StatusOr<std::unique_ptr<TokenEmbedding>> LoadTied(const WeightReader& weights,
+                                                                  const std::string& name,
+                                                                  int vocab, int dim);
   // decoder.embed_tokens.embeddings.{b}.{0,1}.
   static absl::StatusOr<std::unique_ptr<TokenEmbedding>> LoadAdaptive(
       const WeightReader& weights, const AdaptiveInputConfig& adaptive, int vocab, int dim);
 
   int dim() const { return dim_; }
   int vocab() const { return vocab_; }
-  // The plain matrix (output projection tying), empty for adaptive input.
-  std::span<const float> matrix() const { return matrix_; }
+  // The output projection sharing this matrix (LoadTied only).
+  std::shared_ptr<const PackedLinear> tied_projection() const { return tied_projection_; }
 
   // out[i] = √C · embed(tokens[i]) + PE[positions[i]].
   void Embed(ComputeContext& ctx, std::span<const int> tokens, std::span<const int> positions,
@@ -63,7 +69,11 @@ class TokenEmbedding {
   };
   int vocab_;
   int dim_;
-  std::vector<float> matrix_;
+  // One row of the embedding matrix into `out` (dim values).
+  void Row(int token, float* out) const;
+
+  std::vector<float> matrix_;  // Plain rows, unless looked up in tied_projection_.
+  std::shared_ptr<const PackedLinear> tied_projection_;
   std::vector<Band> bands_;
 };
 

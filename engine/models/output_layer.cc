@@ -17,6 +17,15 @@ absl::StatusOr<std::unique_ptr<OutputLayer>> OutputLayer::CreatePlain(std::span<
   return output;
 }
 
+std::unique_ptr<OutputLayer> OutputLayer::FromProjection(
+    std::shared_ptr<const PackedLinear> projection) {
+  std::unique_ptr<OutputLayer> output(
+      new OutputLayer(projection->out_features(), projection->in_features()));
+  output->log_softmax_ = std::make_unique<LogSoftmax>(output->vocab_);
+  output->projection_ = std::move(projection);
+  return output;
+}
+
 absl::StatusOr<std::unique_ptr<OutputLayer>> OutputLayer::LoadAdaptive(
     const WeightReader& weights, const AdaptiveInputConfig& adaptive, int vocab, int dim) {
   std::unique_ptr<OutputLayer> output(new OutputLayer(vocab, dim));

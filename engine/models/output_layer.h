@@ -22,9 +22,12 @@ namespace liteformer {
 
 class OutputLayer {
  public:
-  // `matrix` is the [vocab, dim] projection (tied or embed_out).
+  // The [vocab, dim] projection: a separate embed_out matrix, or a tied
+  // embedding's packed projection.
   static absl::StatusOr<std::unique_ptr<OutputLayer>> CreatePlain(std::span<const float> matrix,
                                                                   int vocab, int dim);
+  static std::unique_ptr<OutputLayer> FromProjection(
+      std::shared_ptr<const PackedLinear> projection);
   static absl::StatusOr<std::unique_ptr<OutputLayer>> LoadAdaptive(
       const WeightReader& weights, const AdaptiveInputConfig& adaptive, int vocab, int dim);
 
@@ -44,7 +47,7 @@ class OutputLayer {
   };
   int vocab_;
   int dim_;
-  std::unique_ptr<PackedLinear> projection_;  // Plain: C → vocab. Adaptive: the head.
+  std::shared_ptr<const PackedLinear> projection_;  // Plain: C → vocab. Adaptive: the head.
   std::unique_ptr<LogSoftmax> log_softmax_;
   int head_words_ = 0;  // Adaptive: words scored by the head directly.
   std::vector<Tail> tails_;
