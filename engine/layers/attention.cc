@@ -96,24 +96,29 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
     ++cache.length;
     longest = std::max(longest, cache.length);
   }
+  AttendRows(ctx, q, rows, longest, out, [&](int r) {
+    return KeyValues{caches[r]->keys.data(), caches[r]->values.data(), caches[r]->length};
+  });
+  out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
+}
+
+template <typename RowKeyValues>
+void Attention::AttendRows(ComputeContext& ctx, const float* q, int rows, int longest, float* out,
+                           RowKeyValues&& row_key_values) const {
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
                              static_cast<std::size_t>(longest) * ctx.threads());
+  // Every (row, head) is independent; each thread has its own score row.
   const int tasks = rows * heads_;
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int task = 0; task < tasks; ++task) {
     const int r = task / heads_;
-    const int h = task % heads_;
-    const SelfAttentionCache& cache = *caches[r];
-    {
-      const int column = h * head_dim_;
-      AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
-                 {cache.keys.data() + column, width_}, {cache.values.data() + column, width_},
-                 cache.length, head_dim_, /*causal=*/false, 0,
-                 out + static_cast<long>(r) * width_ + column, width_,
-                 scores + static_cast<long>(omp_get_thread_num()) * longest);
-    }
+    const int column = (task % heads_) * head_dim_;
+    const KeyValues kv = row_key_values(r);
+    AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1, {kv.keys + column, width_},
+               {kv.values + column, width_}, kv.length, head_dim_, /*causal=*/false, 0,
+               out + static_cast<long>(r) * width_ + column, width_,
+               scores + static_cast<long>(omp_get_thread_num()) * longest);
   }
-  out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* encoder_out,
@@ -135,23 +140,9 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
   Project(ctx, x, rows, q, nullptr, nullptr);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
-  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
-                             static_cast<std::size_t>(longest) * ctx.threads());
-  const int tasks = rows * heads_;
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
-  for (int task = 0; task < tasks; ++task) {
-    const int r = task / heads_;
-    const int h = task % heads_;
-    const CrossAttentionMemory& memory = *memories[r];
-    {
-      const int column = h * head_dim_;
-      AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1,
-                 {memory.keys.data() + column, width_}, {memory.values.data() + column, width_},
-                 memory_lengths[r], head_dim_, /*causal=*/false, 0,
-                 out + static_cast<long>(r) * width_ + column, width_,
-                 scores + static_cast<long>(omp_get_thread_num()) * longest);
-    }
-  }
+  AttendRows(ctx, q, rows, longest, out, [&](int r) {
+    return KeyValues{memories[r]->keys.data(), memories[r]->values.data(), memory_lengths[r]};
+  });
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 

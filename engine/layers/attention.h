@@ -52,6 +52,17 @@ class Attention {
   Attention(int width, int heads) : width_(width), heads_(heads), head_dim_(width / heads) {}
   void Project(ComputeContext& ctx, const float* x, int rows, float* q, float* k, float* v) const;
 
+  // One query row attending to its own keys/values ([length, width] each).
+  struct KeyValues {
+    const float* keys;
+    const float* values;
+    int length;
+  };
+  // out[r] = attention of query row r over row_key_values(r), per head.
+  template <typename RowKeyValues>
+  void AttendRows(ComputeContext& ctx, const float* q, int rows, int longest, float* out,
+                  RowKeyValues&& row_key_values) const;
+
   int width_;
   int heads_;
   int head_dim_;

@@ -84,6 +84,9 @@ constexpr const BlockFn* kKernels[kMaxGemvRows] = {kRowKernels<1>, kRowKernels<2
 }  // namespace
 
 std::optional<PackedLayout> DescribePackedLayout(const dnnl::memory::desc& weights) {
+  // This file is compiled for AVX-512 whatever the build's -march; on a CPU
+  // without it the kernel is never used and oneDNN does all matmuls.
+  if (!__builtin_cpu_supports("avx512f")) return std::nullopt;
   const dnnl_memory_desc_t& d = weights.data;
   if (d.ndims != 2 || d.data_type != dnnl_f32 || d.format_kind != dnnl_blocked || d.offset0 != 0 ||
       d.extra.flags != dnnl_memory_extra_flag_none) {
