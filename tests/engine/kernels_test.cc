@@ -92,9 +92,11 @@ TEST_P(DynamicConvTest, SequenceMatchesNaiveLoop) {
   for (std::size_t i = 0; i < y.size(); ++i) EXPECT_NEAR(y[i], expected[i], 1e-4) << i;
 }
 
-TEST_P(DynamicConvTest, CausalStepsEqualTheSequence) {
+class CausalConvTest : public ::testing::TestWithParam<ConvCase> {};
+
+// Steps are causal: the cases below all have `causal` set.
+TEST_P(CausalConvTest, StepsEqualTheSequence) {
   const ConvCase p = GetParam();
-  if (!p.causal) GTEST_SKIP() << "steps are causal";
   const ConvShape shape{p.channels, p.heads, p.kernel};
   const int stride = p.dynamic ? p.heads * p.kernel : 0;
   const std::vector<float> u = Random(p.length * p.channels, 5);
@@ -114,17 +116,25 @@ TEST_P(DynamicConvTest, CausalStepsEqualTheSequence) {
   }
 }
 
+std::string ConvCaseName(const ::testing::TestParamInfo<ConvCase>& info) {
+  const ConvCase& c = info.param;
+  return "T" + std::to_string(c.length) + "C" + std::to_string(c.channels) + "H" +
+         std::to_string(c.heads) + "K" + std::to_string(c.kernel) +
+         (c.dynamic ? "Dynamic" : "Lightweight") + (c.causal ? "Causal" : "Centered");
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Shapes, DynamicConvTest,
     ::testing::Values(ConvCase{7, 8, 4, 3, true, false}, ConvCase{7, 8, 4, 3, true, true},
                       ConvCase{5, 24, 4, 31, true, true}, ConvCase{40, 12, 3, 7, false, false},
                       ConvCase{40, 12, 3, 7, false, true}, ConvCase{1, 16, 4, 15, true, false}),
-    [](const ::testing::TestParamInfo<ConvCase>& info) {
-      const ConvCase& c = info.param;
-      return "T" + std::to_string(c.length) + "C" + std::to_string(c.channels) + "H" +
-             std::to_string(c.heads) + "K" + std::to_string(c.kernel) +
-             (c.dynamic ? "Dynamic" : "Lightweight") + (c.causal ? "Causal" : "Centered");
-    });
+    ConvCaseName);
+
+INSTANTIATE_TEST_SUITE_P(Causal, CausalConvTest,
+                         ::testing::Values(ConvCase{7, 8, 4, 3, true, true},
+                                           ConvCase{5, 24, 4, 31, true, true},
+                                           ConvCase{40, 12, 3, 7, false, true}),
+                         ConvCaseName);
 
 TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
   const int queries = 6, keys = 6, dim = 5, stride = 11;
