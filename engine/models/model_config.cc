@@ -1,6 +1,7 @@
 #include "engine/models/model_config.h"
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -27,8 +28,18 @@ class FieldReader {
   }
 
   const Json* Find(absl::string_view key) const {
+    seen_.insert(std::string(key));
     const auto it = object_.find(std::string(key));
     return it == object_.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  // Refuses keys no reader asked for: a misspelt key must not silently fall
+  // back to its default (docs/model-format.md, reader rules).
+  absl::Status Finish() const {
+    for (const auto& [key, value] : object_.items()) {
+      if (!seen_.contains(key)) return Error(key, "unknown key");
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Int(absl::string_view key, int* out, bool required = true) const {
@@ -110,6 +121,7 @@ class FieldReader {
   const Json& object_;
   std::string prefix_;
   const std::string& file_;
+  mutable std::set<std::string> seen_;
 };
 
 absl::Status ParseConv(const FieldReader& r, int layers, ConvConfig* conv) {
@@ -119,21 +131,21 @@ absl::Status ParseConv(const FieldReader& r, int layers, ConvConfig* conv) {
   RETURN_IF_ERROR(r.Int("heads", &conv->heads));
   RETURN_IF_ERROR(r.IntList("kernel_sizes", &conv->kernel_sizes));
   RETURN_IF_ERROR(r.Bool("glu", &conv->glu));
-  RETURN_IF_ERROR(r.Bool("weight_softmax", &conv->weight_softmax));
+  RETURN_IF_ERROR(r.Bool("weight_softmax", &conv->weight_softmax, false));
   if (static_cast<int>(conv->kernel_sizes.size()) != layers) {
     return r.Error("kernel_sizes", absl::StrCat("has ", conv->kernel_sizes.size(), " entries for ",
                                                 layers, " layers"));
   }
   if (conv->heads <= 0) return r.Error("heads", "must be positive");
-  return absl::OkStatus();
+  return r.Finish();
 }
 
 absl::Status ParseStack(const FieldReader& r, StackConfig* stack) {
   RETURN_IF_ERROR(r.Int("embed_dim", &stack->embed_dim));
   RETURN_IF_ERROR(r.Int("ffn_dim", &stack->ffn_dim));
   RETURN_IF_ERROR(r.Int("layers", &stack->layers));
-  RETURN_IF_ERROR(r.Bool("normalize_before", &stack->normalize_before));
-  RETURN_IF_ERROR(r.Bool("final_layer_norm", &stack->final_layer_norm));
+  RETURN_IF_ERROR(r.Bool("normalize_before", &stack->normalize_before, false));
+  RETURN_IF_ERROR(r.Bool("final_layer_norm", &stack->final_layer_norm, false));
   RETURN_IF_ERROR(r.Choice<SelfAttentionType>(
       "self_attention",
       {{"lsra", SelfAttentionType::kLsra}, {"multihead", SelfAttentionType::kMultihead}},
@@ -166,7 +178,7 @@ absl::Status ParseStack(const FieldReader& r, StackConfig* stack) {
   if (stack->cross_attention_heads > 0 && stack->embed_dim % stack->cross_attention_heads != 0) {
     return r.Error("cross_attention_heads", "must divide embed_dim");
   }
-  return absl::OkStatus();
+  return r.Finish();
 }
 
 absl::Status ParseDecoding(const FieldReader& r, DecodingDefaults* d) {
@@ -186,7 +198,7 @@ absl::Status ParseDecoding(const FieldReader& r, DecodingDefaults* d) {
   if (d->nbest < 1 || d->nbest > d->beam_size) return r.Error("nbest", "must be in [1, beam_size]");
   if (d->top_p <= 0.0f || d->top_p > 1.0f) return r.Error("top_p", "must be in (0, 1]");
   if (d->temperature <= 0.0f) return r.Error("temperature", "must be positive");
-  return absl::OkStatus();
+  return r.Finish();
 }
 
 absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
@@ -199,8 +211,9 @@ absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
     return r.Error("format_version", absl::StrCat("version ", version, " is not supported (this ",
                                                   "build reads version ", kFormatVersion, ")"));
   }
-  RETURN_IF_ERROR(r.String("name", &c->name));
-  RETURN_IF_ERROR(r.String("version", &c->version));
+  RETURN_IF_ERROR(r.String("name", &c->name, false));
+  c->version = "1";
+  RETURN_IF_ERROR(r.String("version", &c->version, false));
   RETURN_IF_ERROR(r.Choice<Task>("task",
                                  {{"translation", Task::kTranslation},
                                   {"summarization", Task::kSummarization},
@@ -247,6 +260,7 @@ absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
     RETURN_IF_ERROR(adaptive.IntList("cutoffs", &c->adaptive_input->cutoffs));
     RETURN_IF_ERROR(adaptive.Int("factor", &c->adaptive_input->factor));
     if (c->adaptive_input->factor < 1) return adaptive.Error("factor", "must be at least 1");
+    RETURN_IF_ERROR(adaptive.Finish());
   }
   RETURN_IF_ERROR(r.Int("max_source_positions", &c->max_source_positions, !is_lm));
   RETURN_IF_ERROR(r.Int("max_target_positions", &c->max_target_positions));
@@ -258,6 +272,23 @@ absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
   RETURN_IF_ERROR(vocab.Int("target_size", &c->vocab.target_size));
   RETURN_IF_ERROR(vocab.String("sentencepiece", &c->vocab.sentencepiece, false));
   if (c->vocab.target_size <= 4) return vocab.Error("target_size", "must exceed the 4 specials");
+  for (const auto& [key, file] :
+       {std::pair<const char*, const std::string&>{"source", c->vocab.source},
+        {"target", c->vocab.target},
+        {"sentencepiece", c->vocab.sentencepiece}}) {
+    if (file.find('/') != std::string::npos || file == "." || file == "..") {
+      return vocab.Error(key, "must be a plain file name inside the model directory");
+    }
+  }
+  RETURN_IF_ERROR(vocab.Finish());
+  if (c->share_all_embeddings && !c->share_decoder_input_output_embed) {
+    return r.Error("share_all_embeddings", "needs share_decoder_input_output_embed");
+  }
+  if (c->encoder && c->encoder->conv) {
+    for (int kernel : c->encoder->conv->kernel_sizes) {
+      if (kernel % 2 == 0) return r.Error("encoder.conv.kernel_sizes", "must be odd");
+    }
+  }
   if (c->share_all_embeddings) {
     if (c->vocab.source_size != c->vocab.target_size) {
       return vocab.Error("source_size", "share_all_embeddings needs equal vocabulary sizes");
@@ -282,12 +313,19 @@ absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
     RETURN_IF_ERROR(special.Int("pad", &c->special_tokens.pad));
     RETURN_IF_ERROR(special.Int("eos", &c->special_tokens.eos));
     RETURN_IF_ERROR(special.Int("unk", &c->special_tokens.unk));
+    RETURN_IF_ERROR(special.Finish());
+    const SpecialTokens fairseq;
+    const SpecialTokens& t = c->special_tokens;
+    if (t.bos != fairseq.bos || t.pad != fairseq.pad || t.eos != fairseq.eos ||
+        t.unk != fairseq.unk) {
+      return r.Error("special_tokens", "must be fairseq's ids (bos 0, pad 1, eos 2, unk 3)");
+    }
   }
   if (r.Has("decoding")) {
     ASSIGN_OR_RETURN(FieldReader decoding, r.Object("decoding"));
     RETURN_IF_ERROR(ParseDecoding(decoding, &c->decoding));
   }
-  return absl::OkStatus();
+  return r.Finish();
 }
 
 }  // namespace

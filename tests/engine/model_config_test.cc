@@ -82,6 +82,14 @@ TEST(ModelConfigTest, RefusesBadFieldsNamingThem) {
       {"/vocab/target_size", 30, "share_all_embeddings needs equal vocabulary sizes"},
       {"/decoding/nbest", 9, "field 'decoding.nbest': must be in [1, beam_size]"},
       {"/decoding/top_p", 0.0, "field 'decoding.top_p'"},
+      {"/decoding/beam", 4, "field 'decoding.beam': unknown key"},
+      {"/encoder/conv/kernel", 3, "field 'encoder.conv.kernel': unknown key"},
+      {"/vocab/target", "../dict.de.txt", "field 'vocab.target': must be a plain file name"},
+      {"/special_tokens/eos", 5, "field 'special_tokens': must be fairseq's ids"},
+      {"/encoder/conv/kernel_sizes", nlohmann::json::array({3, 4}),
+       "field 'encoder.conv.kernel_sizes': must be odd"},
+      {"/share_decoder_input_output_embed", false, "needs share_decoder_input_output_embed"},
+      {"/languages", "en-de", "field 'languages': unknown key"},
   };
   for (const BadField& c : cases) {
     nlohmann::json config = nlohmann::json::parse(kTranslationConfig);
