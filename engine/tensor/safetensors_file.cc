@@ -164,9 +164,19 @@ absl::Status SafetensorsFile::ParseHeader() {
     ranges.emplace_back(begin, end);
     tensors_.push_back(std::move(tensor));
   }
+  // The tensors must tile the data section exactly (as the format's reference
+  // implementation requires): no overlap, no hole, nothing after the last.
   std::sort(ranges.begin(), ranges.end());
-  for (std::size_t i = 1; i < ranges.size(); ++i) {
-    if (ranges[i].first < ranges[i - 1].second) return error("tensor data ranges overlap");
+  std::uint64_t covered = 0;
+  for (const auto& [begin, end] : ranges) {
+    if (begin < covered) return error("tensor data ranges overlap");
+    if (begin > covered)
+      return error(absl::StrCat("bytes [", covered, ", ", begin,
+                                ") of the data section belong to no tensor"));
+    covered = end;
+  }
+  if (covered != data.size()) {
+    return error(absl::StrCat(data.size() - covered, " bytes after the last tensor's data"));
   }
   return absl::OkStatus();
 }

@@ -95,6 +95,10 @@ TEST_F(SafetensorsFileTest, RefusesCorruptFilesNamingFileAndTensor) {
                 R"("b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
                 FloatBytes({1, 2})),
        "tensor data ranges overlap"},
+      {"hole",
+       MakeFile(R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", FloatBytes({1, 2})),
+       "bytes [0, 4) of the data section belong to no tensor"},
+      {"trailing", good + "xx", "2 bytes after the last tensor's data"},
   };
   for (const CorruptCase& c : cases) {
     const std::string path = dir_.Write(c.label + ".safetensors", c.bytes);
