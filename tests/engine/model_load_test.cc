@@ -67,7 +67,10 @@ TEST_F(BrokenModelTest, TheUnbrokenCopyLoads) {
 }
 
 TEST_F(BrokenModelTest, MissingTensor) {
-  EditHeader([](nlohmann::json& h) { h.erase("decoder.layers.1.fc2.bias"); });
+  EditHeader([](nlohmann::json& h) {  // Renamed, so its bytes still belong to a tensor.
+    h["decoder.layers.1.fc2.bias_renamed"] = h["decoder.layers.1.fc2.bias"];
+    h.erase("decoder.layers.1.fc2.bias");
+  });
   EXPECT_THAT(LoadError(),
               HasSubstr("model.safetensors: missing tensor 'decoder.layers.1.fc2.bias'"));
 }
