@@ -91,6 +91,14 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
     SelfAttentionCache& cache = *caches[r];
     const float* k_row = k + static_cast<long>(r) * width_;
     const float* v_row = v + static_cast<long>(r) * width_;
+    // Grow by a few steps at a time rather than doubling: with 100+ rows
+    // alive, doubling's slack is tens of MB (and beam reorders copy rows at
+    // their exact size anyway).
+    constexpr std::size_t kGrowSteps = 8;
+    if (cache.keys.size() + width_ > cache.keys.capacity()) {
+      cache.keys.reserve(cache.keys.size() + kGrowSteps * width_);
+      cache.values.reserve(cache.values.size() + kGrowSteps * width_);
+    }
     cache.keys.insert(cache.keys.end(), k_row, k_row + width_);
     cache.values.insert(cache.values.end(), v_row, v_row + width_);
     ++cache.length;
