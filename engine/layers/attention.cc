@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -12,53 +13,71 @@ namespace liteformer {
 
 absl::StatusOr<std::unique_ptr<PackedLinear>> LoadLinear(const WeightReader& weights,
                                                          const std::string& prefix, int in_features,
-                                                         int out_features, bool bias, float scale) {
+                                                         int out_features, bool bias) {
   const std::string weight_name = prefix.ends_with("embed_out") ? prefix : prefix + ".weight";
   ASSIGN_OR_RETURN(std::vector<float> weight, weights.Read(weight_name));
   std::vector<float> bias_values;
   if (bias) {
     ASSIGN_OR_RETURN(bias_values, weights.Read(prefix + ".bias"));
   }
-  if (scale != 1.0f) {
-    for (float& w : weight) w *= scale;
-    for (float& b : bias_values) b *= scale;
-  }
   return PackedLinear::Create(weight, bias_values, in_features, out_features, prefix);
+}
+
+absl::StatusOr<std::unique_ptr<PackedLinear>> LoadStackedLinear(
+    const WeightReader& weights, const std::vector<std::string>& prefixes,
+    const std::vector<float>& scales, int width, const std::string& name) {
+  std::vector<float> weight;
+  std::vector<float> bias;
+  for (std::size_t i = 0; i < prefixes.size(); ++i) {
+    ASSIGN_OR_RETURN(std::vector<float> part_weight, weights.Read(prefixes[i] + ".weight"));
+    ASSIGN_OR_RETURN(std::vector<float> part_bias, weights.Read(prefixes[i] + ".bias"));
+    for (float& w : part_weight) w *= scales[i];
+    for (float& b : part_bias) b *= scales[i];
+    weight.insert(weight.end(), part_weight.begin(), part_weight.end());
+    bias.insert(bias.end(), part_bias.begin(), part_bias.end());
+  }
+  return PackedLinear::Create(weight, bias, width, static_cast<int>(prefixes.size()) * width, name);
 }
 
 absl::StatusOr<std::unique_ptr<Attention>> Attention::Load(const WeightReader& weights,
                                                            const std::string& prefix, int width,
-                                                           int heads) {
+                                                           int heads, Kind kind) {
   std::unique_ptr<Attention> attention(new Attention(width, heads));
+  // fairseq scales q (bias included) after projecting it; folded in here.
   const float scaling = 1.0f / std::sqrt(static_cast<float>(width / heads));
-  ASSIGN_OR_RETURN(attention->q_proj_, LoadLinear(weights, prefix + ".q_proj", width, width,
-                                                  /*bias=*/true, scaling));
-  ASSIGN_OR_RETURN(attention->k_proj_, LoadLinear(weights, prefix + ".k_proj", width, width));
-  ASSIGN_OR_RETURN(attention->v_proj_, LoadLinear(weights, prefix + ".v_proj", width, width));
+  if (kind == Kind::kSelf) {
+    ASSIGN_OR_RETURN(
+        attention->qkv_proj_,
+        LoadStackedLinear(weights, {prefix + ".q_proj", prefix + ".k_proj", prefix + ".v_proj"},
+                          {scaling, 1.0f, 1.0f}, width, prefix + ".qkv"));
+  } else {
+    ASSIGN_OR_RETURN(attention->q_proj_, LoadStackedLinear(weights, {prefix + ".q_proj"}, {scaling},
+                                                           width, prefix + ".q_proj"));
+    ASSIGN_OR_RETURN(attention->kv_proj_,
+                     LoadStackedLinear(weights, {prefix + ".k_proj", prefix + ".v_proj"},
+                                       {1.0f, 1.0f}, width, prefix + ".kv"));
+  }
   ASSIGN_OR_RETURN(attention->out_proj_, LoadLinear(weights, prefix + ".out_proj", width, width));
   return attention;
 }
 
-void Attention::Project(ComputeContext& ctx, const float* x, int rows, float* q, float* k,
-                        float* v) const {
-  q_proj_->Apply(ctx, x, rows, q);
-  if (k != nullptr) k_proj_->Apply(ctx, x, rows, k);
-  if (v != nullptr) v_proj_->Apply(ctx, x, rows, v);
+float* Attention::ProjectQkv(ComputeContext& ctx, const float* x, int rows) const {
+  float* qkv =
+      ctx.Buffer(ComputeContext::kAttentionQuery, static_cast<std::size_t>(rows) * 3 * width_);
+  qkv_proj_->Apply(ctx, x, rows, qkv);
+  return qkv;
 }
 
 void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x,
                                     const SequenceLayout& layout, bool causal, float* y) const {
   const int rows = layout.total;
-  const std::size_t size = static_cast<std::size_t>(rows) * width_;
-  float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
-  float* k = ctx.Buffer(ComputeContext::kAttentionKey, size);
-  float* v = ctx.Buffer(ComputeContext::kAttentionValue, size);
-  float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
+  float* out = ctx.Buffer(ComputeContext::kAttentionOut, static_cast<std::size_t>(rows) * width_);
   int longest = 1;
   for (int length : layout.lengths) longest = std::max(longest, length);
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
                              static_cast<std::size_t>(longest) * ctx.threads());
-  Project(ctx, x, rows, q, k, v);
+  const float* qkv = ProjectQkv(ctx, x, rows);
+  const int stride = 3 * width_;
   // Heads of different sequences are independent: one (sequence, head) per
   // iteration, each thread with its own score row.
   const int tasks = layout.size() * heads_;
@@ -66,31 +85,25 @@ void Attention::SelfAttendSequences(ComputeContext& ctx, const float* x,
   for (int task = 0; task < tasks; ++task) {
     const int s = task / heads_;
     const int h = task % heads_;
-    const long offset = static_cast<long>(layout.offsets[s]) * width_;
-    {
-      const int column = h * head_dim_;
-      AttendHead({q + offset + column, width_}, layout.lengths[s], {k + offset + column, width_},
-                 {v + offset + column, width_}, layout.lengths[s], head_dim_, causal,
-                 /*causal_offset=*/0, out + offset + column, width_,
-                 scores + static_cast<long>(omp_get_thread_num()) * longest);
-    }
+    const float* q = qkv + static_cast<long>(layout.offsets[s]) * stride + h * head_dim_;
+    AttendHead({q, stride}, layout.lengths[s], {q + width_, stride}, {q + 2 * width_, stride},
+               layout.lengths[s], head_dim_, causal, /*causal_offset=*/0,
+               out + static_cast<long>(layout.offsets[s]) * width_ + h * head_dim_, width_,
+               scores + static_cast<long>(omp_get_thread_num()) * longest);
   }
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
                                std::span<SelfAttentionCache* const> caches, float* y) const {
-  const std::size_t size = static_cast<std::size_t>(rows) * width_;
-  float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
-  float* k = ctx.Buffer(ComputeContext::kAttentionKey, size);
-  float* v = ctx.Buffer(ComputeContext::kAttentionValue, size);
-  float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
-  Project(ctx, x, rows, q, k, v);
+  float* out = ctx.Buffer(ComputeContext::kAttentionOut, static_cast<std::size_t>(rows) * width_);
+  const float* qkv = ProjectQkv(ctx, x, rows);
+  const int stride = 3 * width_;
   int longest = 1;
   for (int r = 0; r < rows; ++r) {
     SelfAttentionCache& cache = *caches[r];
-    const float* k_row = k + static_cast<long>(r) * width_;
-    const float* v_row = v + static_cast<long>(r) * width_;
+    const float* k_row = qkv + static_cast<long>(r) * stride + width_;
+    const float* v_row = k_row + width_;
     // Grow by a few steps at a time rather than doubling: with 100+ rows
     // alive, doubling's slack is tens of MB (and beam reorders copy rows at
     // their exact size anyway).
@@ -104,15 +117,15 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
     ++cache.length;
     longest = std::max(longest, cache.length);
   }
-  AttendRows(ctx, q, rows, longest, out, [&](int r) {
+  AttendRows(ctx, qkv, stride, rows, longest, out, [&](int r) {
     return KeyValues{caches[r]->keys.data(), caches[r]->values.data(), caches[r]->length};
   });
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
 template <typename RowKeyValues>
-void Attention::AttendRows(ComputeContext& ctx, const float* q, int rows, int longest, float* out,
-                           RowKeyValues&& row_key_values) const {
+void Attention::AttendRows(ComputeContext& ctx, const float* q, int q_stride, int rows, int longest,
+                           float* out, RowKeyValues&& row_key_values) const {
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
                              static_cast<std::size_t>(longest) * ctx.threads());
   // Every (row, head) is independent; each thread has its own score row.
@@ -122,20 +135,26 @@ void Attention::AttendRows(ComputeContext& ctx, const float* q, int rows, int lo
     const int r = task / heads_;
     const int column = (task % heads_) * head_dim_;
     const KeyValues kv = row_key_values(r);
-    AttendHead({q + static_cast<long>(r) * width_ + column, width_}, 1, {kv.keys + column, width_},
-               {kv.values + column, width_}, kv.length, head_dim_, /*causal=*/false, 0,
-               out + static_cast<long>(r) * width_ + column, width_,
+    AttendHead({q + static_cast<long>(r) * q_stride + column, q_stride}, 1,
+               {kv.keys + column, width_}, {kv.values + column, width_}, kv.length, head_dim_,
+               /*causal=*/false, 0, out + static_cast<long>(r) * width_ + column, width_,
                scores + static_cast<long>(omp_get_thread_num()) * longest);
   }
 }
 
 CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* encoder_out,
                                               int length) const {
+  std::vector<float> kv(static_cast<std::size_t>(length) * 2 * width_);
+  kv_proj_->Apply(ctx, encoder_out, length, kv.data());
   CrossAttentionMemory memory;
   memory.keys.resize(static_cast<std::size_t>(length) * width_);
   memory.values.resize(static_cast<std::size_t>(length) * width_);
-  k_proj_->Apply(ctx, encoder_out, length, memory.keys.data());
-  v_proj_->Apply(ctx, encoder_out, length, memory.values.data());
+  for (int t = 0; t < length; ++t) {
+    const float* row = kv.data() + static_cast<long>(t) * 2 * width_;
+    std::copy(row, row + width_, memory.keys.begin() + static_cast<long>(t) * width_);
+    std::copy(row + width_, row + 2 * width_,
+              memory.values.begin() + static_cast<long>(t) * width_);
+  }
   return memory;
 }
 
@@ -145,10 +164,10 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
   const std::size_t size = static_cast<std::size_t>(rows) * width_;
   float* q = ctx.Buffer(ComputeContext::kAttentionQuery, size);
   float* out = ctx.Buffer(ComputeContext::kAttentionOut, size);
-  Project(ctx, x, rows, q, nullptr, nullptr);
+  q_proj_->Apply(ctx, x, rows, q);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
-  AttendRows(ctx, q, rows, longest, out, [&](int r) {
+  AttendRows(ctx, q, width_, rows, longest, out, [&](int r) {
     return KeyValues{memories[r]->keys.data(), memories[r]->values.data(), memory_lengths[r]};
   });
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "engine/layers/layer_cache.h"
@@ -21,9 +22,14 @@ namespace liteformer {
 
 class Attention {
  public:
+  // Self-attention projects q, k and v of the same rows with one fused
+  // matmul; encoder-decoder attention projects q per step and k, v (fused)
+  // once per source.
+  enum class Kind { kSelf, kCross };
+
   static absl::StatusOr<std::unique_ptr<Attention>> Load(const WeightReader& weights,
                                                          const std::string& prefix, int width,
-                                                         int heads);
+                                                         int heads, Kind kind);
 
   int width() const { return width_; }
   int heads() const { return heads_; }
@@ -50,7 +56,8 @@ class Attention {
 
  private:
   Attention(int width, int heads) : width_(width), heads_(heads), head_dim_(width / heads) {}
-  void Project(ComputeContext& ctx, const float* x, int rows, float* q, float* k, float* v) const;
+  // [q | k | v] of each row: [rows, 3·width].
+  float* ProjectQkv(ComputeContext& ctx, const float* x, int rows) const;
 
   // One query row attending to its own keys/values ([length, width] each).
   struct KeyValues {
@@ -58,26 +65,32 @@ class Attention {
     const float* values;
     int length;
   };
-  // out[r] = attention of query row r over row_key_values(r), per head.
+  // out[r] = attention of query row r (q + r·q_stride) over
+  // row_key_values(r), per head.
   template <typename RowKeyValues>
-  void AttendRows(ComputeContext& ctx, const float* q, int rows, int longest, float* out,
-                  RowKeyValues&& row_key_values) const;
+  void AttendRows(ComputeContext& ctx, const float* q, int q_stride, int rows, int longest,
+                  float* out, RowKeyValues&& row_key_values) const;
 
   int width_;
   int heads_;
   int head_dim_;
-  std::unique_ptr<PackedLinear> q_proj_;  // Pre-scaled by head_dim^-0.5.
-  std::unique_ptr<PackedLinear> k_proj_;
-  std::unique_ptr<PackedLinear> v_proj_;
+  std::unique_ptr<PackedLinear> qkv_proj_;  // kSelf: [q·s; k; v], s = head_dim^-0.5.
+  std::unique_ptr<PackedLinear> q_proj_;    // kCross: q·s.
+  std::unique_ptr<PackedLinear> kv_proj_;   // kCross: [k; v].
   std::unique_ptr<PackedLinear> out_proj_;
 };
 
 // Loads "<prefix>.weight" [out, in] and "<prefix>.bias" (when `bias`) as a
-// PackedLinear, optionally scaling both (fairseq scales q after projecting).
+// PackedLinear,
 absl::StatusOr<std::unique_ptr<PackedLinear>> LoadLinear(const WeightReader& weights,
                                                          const std::string& prefix, int in_features,
-                                                         int out_features, bool bias = true,
-                                                         float scale = 1.0f);
+                                                         int out_features, bool bias = true);
+
+// Several [width, width] projections with biases stacked into one
+// [parts·width, width] PackedLinear; part i is scaled by scales[i].
+absl::StatusOr<std::unique_ptr<PackedLinear>> LoadStackedLinear(
+    const WeightReader& weights, const std::vector<std::string>& prefixes,
+    const std::vector<float>& scales, int width, const std::string& name);
 
 }  // namespace liteformer
 

@@ -20,20 +20,22 @@ absl::StatusOr<std::unique_ptr<TransformerLayer>> TransformerLayer::Load(
   const int c = shape.width;
   if (shape.conv) {
     const int half = c / 2;
-    ASSIGN_OR_RETURN(
-        layer->self_attention_,
-        Attention::Load(weights, prefix + ".self_attn.branches.0", half, shape.attention_heads));
+    ASSIGN_OR_RETURN(layer->self_attention_,
+                     Attention::Load(weights, prefix + ".self_attn.branches.0", half,
+                                     shape.attention_heads, Attention::Kind::kSelf));
     ASSIGN_OR_RETURN(layer->conv_branch_,
                      ConvBranch::Load(weights, prefix + ".self_attn.branches.1", *shape.conv));
   } else {
     ASSIGN_OR_RETURN(layer->self_attention_,
-                     Attention::Load(weights, prefix + ".self_attn", c, shape.attention_heads));
+                     Attention::Load(weights, prefix + ".self_attn", c, shape.attention_heads,
+                                     Attention::Kind::kSelf));
   }
   ASSIGN_OR_RETURN(layer->self_attention_norm_,
                    LoadLayerNorm(weights, prefix + ".self_attn_layer_norm"));
   if (shape.cross_attention_heads > 0) {
-    ASSIGN_OR_RETURN(layer->cross_attention_, Attention::Load(weights, prefix + ".encoder_attn", c,
-                                                              shape.cross_attention_heads));
+    ASSIGN_OR_RETURN(layer->cross_attention_,
+                     Attention::Load(weights, prefix + ".encoder_attn", c,
+                                     shape.cross_attention_heads, Attention::Kind::kCross));
     ASSIGN_OR_RETURN(layer->cross_attention_norm_,
                      LoadLayerNorm(weights, prefix + ".encoder_attn_layer_norm"));
   }
