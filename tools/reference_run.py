@@ -9,7 +9,7 @@
 Reads stdin, one request per line, and writes exactly one line per input line:
 
   translate / summarize  a source sentence (text, or ids without </s> with --ids)
-  generate               a prompt for a language model (may be empty)
+  generate               a prompt for a language model
   score                  "source<TAB>target" for an encoder-decoder model, the text for a language model
 
 Output without --json: the best hypothesis (text, or ids without the final </s> with
@@ -75,6 +75,8 @@ def _process(line: str, args: argparse.Namespace, loaded: "LoadedModel", codec: 
     from liteformer_ref import api
 
     def ids_of(text: str, target: bool) -> list[int]:
+        if not text.strip():
+            raise api.RequestError("empty line")  # as liteformer-run: nothing to translate, score or continue
         if args.ids:
             return api.parse_ids(text)
         return codec.encode_target(text) if target else codec.encode_source(text)
