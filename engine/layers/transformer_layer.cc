@@ -100,7 +100,6 @@ void TransformerLayer::AddHalves(const Halves& halves, int rows, float* x) const
 
 void TransformerLayer::ForwardSequences(ComputeContext& ctx, float* x, const SequenceLayout& layout,
                                         bool causal) const {
-  const int c = shape_.width;
   const int rows = layout.total;
   Residual(ctx, x, rows, *self_attention_norm_, [&](const float* in) {
     if (!conv_branch_) {
@@ -120,7 +119,6 @@ void TransformerLayer::ForwardStep(ComputeContext& ctx, float* x, int rows,
                                    std::span<LayerCache* const> caches,
                                    std::span<const CrossAttentionMemory* const> memories,
                                    std::span<const int> memory_lengths) const {
-  const int c = shape_.width;
   std::vector<SelfAttentionCache*> attention_caches(rows);
   std::vector<ConvCache*> conv_caches(rows);
   for (int r = 0; r < rows; ++r) {
