@@ -147,11 +147,12 @@ CrossAttentionMemory Attention::ProjectMemory(ComputeContext& ctx, const float* 
   std::vector<float> kv(static_cast<std::size_t>(length) * 2 * width_);
   kv_proj_->Apply(ctx, encoder_out, length, kv.data());
   CrossAttentionMemory memory;
-  memory.keys.resize(static_cast<std::size_t>(length) * width_);
+  memory.keys_transposed.resize(static_cast<std::size_t>(length) * width_);
   memory.values.resize(static_cast<std::size_t>(length) * width_);
   for (int t = 0; t < length; ++t) {
     const float* row = kv.data() + static_cast<long>(t) * 2 * width_;
-    std::copy(row, row + width_, memory.keys.begin() + static_cast<long>(t) * width_);
+    for (int c = 0; c < width_; ++c)
+      memory.keys_transposed[static_cast<long>(c) * length + t] = row[c];
     std::copy(row + width_, row + 2 * width_,
               memory.values.begin() + static_cast<long>(t) * width_);
   }
@@ -167,9 +168,21 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
   q_proj_->Apply(ctx, x, rows, q);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
-  AttendRows(ctx, q, width_, rows, longest, out, [&](int r) {
-    return KeyValues{memories[r]->keys.data(), memories[r]->values.data(), memory_lengths[r]};
-  });
+  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
+                             static_cast<std::size_t>(longest) * ctx.threads());
+  const int tasks = rows * heads_;
+#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
+  for (int task = 0; task < tasks; ++task) {
+    const int r = task / heads_;
+    const int column = (task % heads_) * head_dim_;
+    const CrossAttentionMemory& memory = *memories[r];
+    const int length = memory_lengths[r];
+    AttendHeadTransposedKeys(q + static_cast<long>(r) * width_ + column,
+                             memory.keys_transposed.data() + static_cast<long>(column) * length,
+                             length, {memory.values.data() + column, width_}, length, head_dim_,
+                             out + static_cast<long>(r) * width_ + column,
+                             scores + static_cast<long>(omp_get_thread_num()) * longest);
+  }
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 

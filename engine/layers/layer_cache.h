@@ -27,7 +27,9 @@ struct LayerCache {
 // Encoder-decoder attention keys and values of one source for one layer,
 // computed once per source and shared by all its beams.
 struct CrossAttentionMemory {
-  std::vector<float> keys;    // [source_length, width]
+  // Keys transposed, [width, source_length]: a query's scores against every
+  // source position are then one vectorized pass over contiguous memory.
+  std::vector<float> keys_transposed;
   std::vector<float> values;  // [source_length, width]
 };
 

@@ -30,4 +30,23 @@ void AttendHead(HeadView q, int num_queries, HeadView k, HeadView v, int num_key
   }
 }
 
+void AttendHeadTransposedKeys(const float* query, const float* keys_t, int ld, HeadView v,
+                              int num_keys, int head_dim, float* out, float* scratch) {
+  std::fill(scratch, scratch + num_keys, 0.0f);
+  for (int c = 0; c < head_dim; ++c) {
+    const float qc = query[c];
+    const float* row = keys_t + static_cast<long>(c) * ld;
+#pragma omp simd
+    for (int j = 0; j < num_keys; ++j) scratch[j] += qc * row[j];
+  }
+  SoftmaxRows(scratch, 1, num_keys, num_keys);
+  std::fill(out, out + head_dim, 0.0f);
+  for (int j = 0; j < num_keys; ++j) {
+    const float p = scratch[j];
+    const float* value = v.data + static_cast<long>(j) * v.stride;
+#pragma omp simd
+    for (int c = 0; c < head_dim; ++c) out[c] += p * value[c];
+  }
+}
+
 }  // namespace liteformer

@@ -18,6 +18,12 @@ struct HeadView {
 void AttendHead(HeadView q, int num_queries, HeadView k, HeadView v, int num_keys, int head_dim,
                 bool causal, int causal_offset, float* out, int out_stride, float* scratch);
 
+// The same for one query against keys stored transposed: keys_t[c·ld + j]
+// is channel c of key j (ld ≥ num_keys). Scores accumulate over channels
+// with the keys in the vector lanes.
+void AttendHeadTransposedKeys(const float* query, const float* keys_t, int ld, HeadView v,
+                              int num_keys, int head_dim, float* out, float* scratch);
+
 }  // namespace liteformer
 
 #endif  // LITEFORMER_ENGINE_OPS_ATTENTION_KERNEL_H_

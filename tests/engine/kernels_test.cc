@@ -165,6 +165,22 @@ TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
   }
 }
 
+TEST(AttentionKernelTest, TransposedKeysMatchRowKeys) {
+  const int keys = 29, dim = 62, stride = 70, ld = 31;
+  const std::vector<float> q = Random(dim, 11), k = Random(keys * stride, 12),
+                           v = Random(keys * stride, 13);
+  std::vector<float> k_t(static_cast<std::size_t>(dim) * ld, 0.0f);
+  for (int j = 0; j < keys; ++j) {
+    for (int c = 0; c < dim; ++c) k_t[c * ld + j] = k[j * stride + c];
+  }
+  std::vector<float> expected(dim), got(dim), scratch(keys);
+  AttendHead({q.data(), dim}, 1, {k.data(), stride}, {v.data(), stride}, keys, dim, false, 0,
+             expected.data(), dim, scratch.data());
+  AttendHeadTransposedKeys(q.data(), k_t.data(), ld, {v.data(), stride}, keys, dim, got.data(),
+                           scratch.data());
+  for (int c = 0; c < dim; ++c) EXPECT_NEAR(got[c], expected[c], 1e-5) << c;
+}
+
 TEST(TopKTest, MatchesFullSortWithLowerIndexFirstOnTies) {
   std::vector<float> values = Random(1000, 10);
   for (int i = 0; i < 1000; i += 7) values[i] = 0.5f;  // Many ties.
