@@ -109,3 +109,31 @@ def test_inverse_sqrt_schedule() -> None:
     assert inverse_sqrt_lr(0, 1e-3, 100) == pytest.approx(1e-7)
     assert inverse_sqrt_lr(100, 1e-3, 100) == pytest.approx(1e-3)
     assert inverse_sqrt_lr(400, 1e-3, 100) == pytest.approx(5e-4)
+
+
+def test_language_model_with_adaptive_softmax_trains_and_converts(tmp_path: pathlib.Path) -> None:
+    files = write_copy_task(tmp_path, pairs=100)
+    lines = files["train.src"].read_text().splitlines()
+    (tmp_path / "train.txt").write_text("\n".join(lines) + "\n")
+    (tmp_path / "valid.txt").write_text("\n".join(lines[:20]) + "\n")
+    out = tmp_path / "lm"
+    assert train_cli.main([
+        "lm", "--name", "toy-lm", "--train", str(tmp_path / "train.txt"), "--valid", str(tmp_path / "valid.txt"),
+        "--dict", str(files["dict.txt"]), "--out", str(out), "--width", "32", "--layers", "2", "--context", "16",
+        "--cutoffs", "8", "16", "--max-tokens", "64", "--warmup", "10", "--lr", "3e-3", "--max-epochs", "12",
+        "--threads", "1", "--dropout", "0.0"]) == 0
+    state = checkpoint.load(out / "checkpoint_last.pt")
+    assert state["extra_state"]["valid_nll"] < 2.9  # chance: log(24) ≈ 3.18 over 24 ids
+    dicts = tmp_path / "lm-dicts"
+    dicts.mkdir()
+    (dicts / "dict.txt").write_bytes(files["dict.txt"].read_bytes())
+    model_dir = tmp_path / "lm-model"
+    convert(ConvertOptions(checkpoint=str(out / "checkpoint_last.pt"), dicts=str(dicts), out=str(model_dir)))
+    loaded = load_model(model_dir)
+    assert loaded.config.adaptive_input is not None and loaded.config.adaptive_input.cutoffs == [8, 16]
+    reference = build_model(loaded.config)
+    reference.load_state_dict(state["model"])
+    reference.eval()
+    prev = torch.tensor([[2, 5, 6, 7]])
+    with torch.no_grad():
+        assert torch.allclose(loaded.model(None, prev), reference(None, prev), atol=1e-6)
