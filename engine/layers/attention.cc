@@ -117,28 +117,26 @@ void Attention::SelfAttendStep(ComputeContext& ctx, const float* x, int rows,
     ++cache.length;
     longest = std::max(longest, cache.length);
   }
-  AttendRows(ctx, qkv, stride, rows, longest, out, [&](int r) {
-    return KeyValues{caches[r]->keys.data(), caches[r]->values.data(), caches[r]->length};
+  ForEachRowHead(ctx, rows, longest, [&](int r, int column, float* scores) {
+    const SelfAttentionCache& cache = *caches[r];
+    AttendHead({qkv + static_cast<long>(r) * stride + column, stride}, 1,
+               {cache.keys.data() + column, width_}, {cache.values.data() + column, width_},
+               cache.length, head_dim_, /*causal=*/false, 0,
+               out + static_cast<long>(r) * width_ + column, width_, scores);
   });
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 
-template <typename RowKeyValues>
-void Attention::AttendRows(ComputeContext& ctx, const float* q, int q_stride, int rows, int longest,
-                           float* out, RowKeyValues&& row_key_values) const {
+template <typename Attend>
+void Attention::ForEachRowHead(ComputeContext& ctx, int rows, int longest, Attend&& attend) const {
   float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
                              static_cast<std::size_t>(longest) * ctx.threads());
   // Every (row, head) is independent; each thread has its own score row.
   const int tasks = rows * heads_;
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int task = 0; task < tasks; ++task) {
-    const int r = task / heads_;
-    const int column = (task % heads_) * head_dim_;
-    const KeyValues kv = row_key_values(r);
-    AttendHead({q + static_cast<long>(r) * q_stride + column, q_stride}, 1,
-               {kv.keys + column, width_}, {kv.values + column, width_}, kv.length, head_dim_,
-               /*causal=*/false, 0, out + static_cast<long>(r) * width_ + column, width_,
-               scores + static_cast<long>(omp_get_thread_num()) * longest);
+    attend(task / heads_, (task % heads_) * head_dim_,
+           scores + static_cast<long>(omp_get_thread_num()) * longest);
   }
 }
 
@@ -168,21 +166,14 @@ void Attention::CrossAttendStep(ComputeContext& ctx, const float* x, int rows,
   q_proj_->Apply(ctx, x, rows, q);
   int longest = 1;
   for (int length : memory_lengths) longest = std::max(longest, length);
-  float* scores = ctx.Buffer(ComputeContext::kAttentionScores,
-                             static_cast<std::size_t>(longest) * ctx.threads());
-  const int tasks = rows * heads_;
-#pragma omp parallel for num_threads(ctx.threads()) schedule(static)
-  for (int task = 0; task < tasks; ++task) {
-    const int r = task / heads_;
-    const int column = (task % heads_) * head_dim_;
+  ForEachRowHead(ctx, rows, longest, [&](int r, int column, float* scores) {
     const CrossAttentionMemory& memory = *memories[r];
     const int length = memory_lengths[r];
     AttendHeadTransposedKeys(q + static_cast<long>(r) * width_ + column,
                              memory.keys_transposed.data() + static_cast<long>(column) * length,
                              length, {memory.values.data() + column, width_}, length, head_dim_,
-                             out + static_cast<long>(r) * width_ + column,
-                             scores + static_cast<long>(omp_get_thread_num()) * longest);
-  }
+                             out + static_cast<long>(r) * width_ + column, scores);
+  });
   out_proj_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }
 

@@ -59,17 +59,10 @@ class Attention {
   // [q | k | v] of each row: [rows, 3·width].
   float* ProjectQkv(ComputeContext& ctx, const float* x, int rows) const;
 
-  // One query row attending to its own keys/values ([length, width] each).
-  struct KeyValues {
-    const float* keys;
-    const float* values;
-    int length;
-  };
-  // out[r] = attention of query row r (q + r·q_stride) over
-  // row_key_values(r), per head.
-  template <typename RowKeyValues>
-  void AttendRows(ComputeContext& ctx, const float* q, int q_stride, int rows, int longest,
-                  float* out, RowKeyValues&& row_key_values) const;
+  // Runs attend(row, first channel of the head, thread's score row) for
+  // every (row, head), in parallel over the context's threads.
+  template <typename Attend>
+  void ForEachRowHead(ComputeContext& ctx, int rows, int longest, Attend&& attend) const;
 
   int width_;
   int heads_;

@@ -37,8 +37,6 @@ class ComputeContext {
   // arrives, never freed per step. Each user owns distinct slots.
   enum Slot {
     kAttentionQuery,
-    kAttentionKey,
-    kAttentionValue,
     kAttentionOut,
     kAttentionScores,
     kConvHidden,
