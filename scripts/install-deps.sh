@@ -12,10 +12,14 @@ packages=(
   # oneDNN; Debian builds it with the OpenCL GPU runtime, so its CMake config needs OpenCL
   libdnnl-dev ocl-icd-opencl-dev libspdlog-dev libfmt-dev libsentencepiece-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  # the server's Prometheus metrics endpoint (header-only HTTP server)
+  libcpp-httplib-dev
   # sentencepiece command-line tools (spm_train) for tools/
   sentencepiece
   # Python tools (always run through /usr/bin/python3)
   python3 python3-torch python3-numpy python3-pytest python3-sentencepiece
+  # gRPC clients of the end-to-end tests
+  python3-grpcio python3-protobuf
   # optimized BLAS for the PyTorch side of the benchmarks
   libopenblas0-pthread
 )

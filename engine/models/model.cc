@@ -32,6 +32,11 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::Load(const std::string& dire
   const ModelConfig& config = model->config_;
   ASSIGN_OR_RETURN(WeightReader weights, WeightReader::Open((dir / "model.safetensors").string(),
                                                             ExpectedTensorShapes(config)));
+  for (const auto& [name, shape] : weights.shapes()) {
+    long count = 1;
+    for (auto extent : shape) count *= static_cast<long>(extent);
+    model->parameter_count_ += count;
+  }
   ASSIGN_OR_RETURN(model->target_vocab_,
                    LoadVocabulary(dir, config.vocab.target, config.vocab.target_size));
   if (config.encoder) {

@@ -29,6 +29,8 @@ class Model {
   // Null for a language model.
   const Vocabulary* source_vocabulary() const { return source_vocab_ ? &*source_vocab_ : nullptr; }
   const Vocabulary& target_vocabulary() const { return target_vocab_; }
+  // Stored parameters (tied matrices once), as the model file holds them.
+  long parameter_count() const { return parameter_count_; }
 
  private:
   Model() = default;
@@ -39,6 +41,7 @@ class Model {
   std::unique_ptr<Decoder> decoder_;
   std::optional<Vocabulary> source_vocab_;
   Vocabulary target_vocab_;
+  long parameter_count_ = 0;
 };
 
 }  // namespace liteformer

@@ -91,6 +91,10 @@ void DecodingBatch::Step(ComputeContext& ctx) {
     }
     for (const RowChoice& choice : sentence.choices)
       reorder.push_back(first_rows[i] + choice.parent);
+    const int primed = static_cast<int>(sentence.job.history.size()) - 1;
+    if (sentence.job.stream_tokens && sentence.fed > primed && sentence.choices.size() == 1) {
+      streamed_.push_back({sentence.job.id, sentence.choices.front().token});
+    }
     still_running.push_back(std::move(sentence));
   }
   sentences_ = std::move(still_running);

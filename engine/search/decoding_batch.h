@@ -28,6 +28,14 @@ struct SentenceJob {
   std::vector<int> source;   // Ids ending with </s>; empty for a language model.
   std::vector<int> history;  // [</s>] or [</s>, prompt...]; the last is fed at search step 0.
   std::unique_ptr<SentenceSearch> search;
+  // Report each chosen token as soon as it is chosen (single-row searches
+  // only: a beam's tokens are not final until the search ends).
+  bool stream_tokens = false;
+};
+
+struct StreamedToken {
+  std::uint64_t id = 0;
+  int token = 0;
 };
 
 struct FinishedSentence {
@@ -51,6 +59,8 @@ class DecodingBatch {
   int rows() const { return cache_.size(); }
   int size() const { return static_cast<int>(sentences_.size()); }
   std::vector<FinishedSentence> TakeFinished() { return std::move(finished_); }
+  // Tokens chosen by the last steps for sentences with stream_tokens set.
+  std::vector<StreamedToken> TakeStreamed() { return std::move(streamed_); }
 
   // Removes sentences (e.g. cancelled or past their deadline) before the next step.
   void Remove(const std::vector<std::uint64_t>& ids);
@@ -70,6 +80,7 @@ class DecodingBatch {
   DecoderCache cache_;
   std::vector<Sentence> sentences_;
   std::vector<FinishedSentence> finished_;
+  std::vector<StreamedToken> streamed_;
   AlignedBuffer<float> log_probs_;
   AlignedBuffer<float> encoded_;
 };

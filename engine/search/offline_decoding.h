@@ -9,7 +9,9 @@
 
 #include "absl/status/statusor.h"
 #include "engine/models/model.h"
+#include "engine/search/decoding_batch.h"
 #include "engine/search/decoding_options.h"
+#include "engine/search/sentence_jobs.h"
 #include "engine/search/hypothesis.h"
 #include "engine/tensor/compute_context.h"
 
@@ -27,8 +29,8 @@ struct ScoreResult {
   double perplexity = 0.0;  // exp(−log_prob / num_tokens)
 };
 
-// Checks ids of one sentence: inside the vocabulary, no <pad> or </s>.
-absl::Status CheckIds(const std::vector<int>& ids, int vocab, const std::string& what);
+// The score of a finished scoring search (MakeScoringJob).
+ScoreResult ToScoreResult(FinishedSentence& sentence);
 
 // Sources are ids WITHOUT the final </s>.
 absl::StatusOr<std::vector<DecodeResult>> Translate(ComputeContext& ctx, const Model& model,

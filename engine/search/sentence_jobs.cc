@@ -1,0 +1,114 @@
+#include "engine/search/sentence_jobs.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "engine/search/sentence_search.h"
+#include "engine/util/status_macros.h"
+
+namespace liteformer {
+namespace {
+
+constexpr int kEos = 2;
+constexpr int kPad = 1;
+
+}  // namespace
+
+absl::Status CheckIds(const std::vector<int>& ids, int vocab, const std::string& what) {
+  for (int id : ids) {
+    if (id < 0 || id >= vocab) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": id ", id, " outside the vocabulary [0, ", vocab, ")"));
+    }
+    if (id == kPad || id == kEos) {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": id ", id, " (",
+                                                     id == kPad ? "<pad>" : "</s>",
+                                                     ") may not appear inside a sentence"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SentenceJob> MakeTranslationJob(const Model& model, const std::vector<int>& source,
+                                               const DecodingOptions& options,
+                                               const std::string& label) {
+  if (!model.is_encoder_decoder()) {
+    return absl::InvalidArgumentError("translation needs an encoder-decoder model");
+  }
+  const ModelConfig& config = model.config();
+  RETURN_IF_ERROR(CheckIds(source, config.vocab.source_size, label));
+  SentenceJob job;
+  job.source = source;
+  job.source.push_back(kEos);
+  if (static_cast<int>(job.source.size()) > config.max_source_positions) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": ", job.source.size(), " tokens with </s> exceed max_source_positions ",
+                     config.max_source_positions));
+  }
+  const int max_len =
+      MaxLenForSource(static_cast<int>(job.source.size()), options, config.max_target_positions);
+  job.history = {kEos};
+  job.search = MakeSentenceSearch(options, job.history, max_len);
+  return job;
+}
+
+absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vector<int>& prompt,
+                                              const DecodingOptions& options,
+                                              const std::string& label) {
+  if (model.is_encoder_decoder()) {
+    return absl::InvalidArgumentError("generation needs a language model");
+  }
+  if (options.max_tokens < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_tokens = ", options.max_tokens, ": must be ≥ 1"));
+  }
+  const ModelConfig& config = model.config();
+  RETURN_IF_ERROR(CheckIds(prompt, config.vocab.target_size, label));
+  // Prompt and generated tokens (with </s>) stay within the positions.
+  const int max_len = std::min(
+      options.max_tokens, config.max_target_positions - 1 - static_cast<int>(prompt.size()));
+  if (max_len < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": ", prompt.size(), " tokens leave no room within max_target_positions ",
+                     config.max_target_positions));
+  }
+  SentenceJob job;
+  job.history = {kEos};
+  job.history.insert(job.history.end(), prompt.begin(), prompt.end());
+  job.search = MakeSentenceSearch(options, job.history, max_len);
+  return job;
+}
+
+absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector<int>& source,
+                                           const std::vector<int>& target,
+                                           const std::string& label) {
+  const ModelConfig& config = model.config();
+  RETURN_IF_ERROR(CheckIds(target, config.vocab.target_size, label + " target"));
+  if (target.size() + 1 > static_cast<std::size_t>(config.max_target_positions)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, " target: ", target.size() + 1,
+                     " tokens with </s> exceed max_target_positions ", config.max_target_positions));
+  }
+  SentenceJob job;
+  if (model.is_encoder_decoder()) {
+    if (source.empty()) return absl::InvalidArgumentError(absl::StrCat(label, ": an empty source"));
+    RETURN_IF_ERROR(CheckIds(source, config.vocab.source_size, label + " source"));
+    if (source.size() + 1 > static_cast<std::size_t>(config.max_source_positions)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label, " source: ", source.size() + 1,
+                       " tokens with </s> exceed max_source_positions ", config.max_source_positions));
+    }
+    job.source = source;
+    job.source.push_back(kEos);
+  } else if (!source.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": a language model scores a text alone, without a source"));
+  }
+  job.history = {kEos};
+  std::vector<int> targets = target;
+  targets.push_back(kEos);
+  job.search = MakeScoringSearch(std::move(targets));
+  return job;
+}
+
+}  // namespace liteformer

@@ -1,0 +1,139 @@
+#include "server/config/server_config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace liteformer {
+namespace {
+
+// Collects the parser's errors so the message can name line and column.
+class ErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    errors_.push_back(absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message));
+  }
+  void AddWarning(int line, int column, const std::string& message) override {
+    AddError(line, column, message);
+  }
+  std::string Text() const { return absl::StrJoin(errors_, "; "); }
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+int OrDefault(std::uint32_t value, int fallback) {
+  return value == 0 ? fallback : static_cast<int>(value);
+}
+
+// `over` field by field over `base` (zero = not set).
+v1::BatchingConfig Merge(const v1::BatchingConfig& base, const v1::BatchingConfig& over) {
+  v1::BatchingConfig merged = base;
+  if (over.mode() != v1::BatchingConfig::MODE_UNSPECIFIED) merged.set_mode(over.mode());
+  if (over.max_batch_tokens() != 0) merged.set_max_batch_tokens(over.max_batch_tokens());
+  if (over.max_batch_size() != 0) merged.set_max_batch_size(over.max_batch_size());
+  if (over.max_queue_delay_ms() != 0) merged.set_max_queue_delay_ms(over.max_queue_delay_ms());
+  if (over.max_queue_size() != 0) merged.set_max_queue_size(over.max_queue_size());
+  if (over.workers() != 0) merged.set_workers(over.workers());
+  if (over.threads_per_worker() != 0) merged.set_threads_per_worker(over.threads_per_worker());
+  return merged;
+}
+
+SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int cores) {
+  SchedulerOptions options;
+  options.step_level = batching.mode() != v1::BatchingConfig::REQUEST_LEVEL;
+  options.max_batch_tokens = OrDefault(batching.max_batch_tokens(), 8192);
+  options.max_batch_size = OrDefault(batching.max_batch_size(), 32);
+  options.max_queue_delay = absl::Milliseconds(batching.max_queue_delay_ms());
+  options.max_queue_size = OrDefault(batching.max_queue_size(), 1024);
+  options.workers = OrDefault(batching.workers(), 1);
+  options.threads_per_worker =
+      OrDefault(batching.threads_per_worker(), std::max(1, cores / options.workers));
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::ServerConfig> ReadServerConfig(const std::string& path) {
+  v1::ServerConfig config;
+  if (path.empty()) return config;
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open the config file"));
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text.str(), &config)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not a valid liteformer.v1.ServerConfig: ", errors.Text()));
+  }
+  return config;
+}
+
+absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig& config,
+                                                         const std::string& source_name,
+                                                         int cores) {
+  namespace fs = std::filesystem;
+  ResolvedServerConfig resolved;
+  if (!config.listen().empty()) resolved.listen = config.listen();
+  if (!config.metrics_listen().empty()) resolved.metrics_listen = config.metrics_listen();
+  if (config.drain_grace_seconds() != 0) {
+    resolved.drain_grace = absl::Seconds(config.drain_grace_seconds());
+  }
+  const v1::Limits& limits = config.limits();
+  resolved.limits.max_texts_per_request = OrDefault(limits.max_texts_per_request(), 64);
+  resolved.limits.max_chars_per_text = OrDefault(limits.max_chars_per_text(), 10000);
+  resolved.limits.max_tokens_per_sentence = OrDefault(limits.max_tokens_per_sentence(), 0);
+  resolved.limits.max_beam_size = OrDefault(limits.max_beam_size(), 16);
+  resolved.limits.max_length = OrDefault(limits.max_length(), 0);
+
+  std::vector<v1::ModelEntry> entries(config.models().begin(), config.models().end());
+  if (entries.empty()) {
+    const std::string dir = config.models_dir().empty() ? "models" : config.models_dir();
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) {
+      return absl::NotFoundError(
+          absl::StrCat(source_name, ": models_dir '", dir, "' is not a directory"));
+    }
+    std::vector<std::string> paths;
+    for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
+      if (fs::exists(entry.path() / "config.json")) paths.push_back(entry.path().string());
+    }
+    std::sort(paths.begin(), paths.end());
+    for (const std::string& path : paths) entries.emplace_back().set_path(path);
+    if (entries.empty()) {
+      return absl::NotFoundError(
+          absl::StrCat(source_name, ": no model directory (with a config.json) under '", dir, "'"));
+    }
+  }
+  for (const v1::ModelEntry& entry : entries) {
+    if (entry.path().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": model '", entry.name(), "' has no path"));
+    }
+    ServedModelConfig model;
+    model.path = entry.path();
+    model.name = entry.name().empty() ? fs::path(entry.path()).lexically_normal().filename().string()
+                                      : entry.name();
+    if (model.name.empty()) model.name = fs::path(entry.path()).parent_path().filename().string();
+    for (const ServedModelConfig& other : resolved.models) {
+      if (other.name == model.name) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(source_name, ": two models are named '", model.name, "'"));
+      }
+    }
+    model.is_default = entry.default_();
+    model.scheduler = ToSchedulerOptions(Merge(config.batching(), entry.batching()), cores);
+    resolved.models.push_back(std::move(model));
+  }
+  return resolved;
+}
+
+}  // namespace liteformer

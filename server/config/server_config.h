@@ -1,0 +1,50 @@
+// The server's configuration: a text-format ServerConfig (config.proto),
+// validated, with every default filled in.
+#ifndef LITEFORMER_SERVER_CONFIG_SERVER_CONFIG_H_
+#define LITEFORMER_SERVER_CONFIG_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "liteformer/v1/config.pb.h"
+#include "server/scheduler/scheduler_options.h"
+
+namespace liteformer {
+
+struct ServedModelConfig {
+  std::string name;
+  std::string path;
+  bool is_default = false;
+  SchedulerOptions scheduler;
+};
+
+struct RequestLimits {
+  int max_texts_per_request = 64;
+  int max_chars_per_text = 10000;
+  int max_tokens_per_sentence = 0;  // 0: the model's positions decide.
+  int max_beam_size = 16;
+  int max_length = 0;  // 0: the model's positions decide.
+};
+
+struct ResolvedServerConfig {
+  std::string listen = "0.0.0.0:50051";
+  std::string metrics_listen = "0.0.0.0:9090";  // "none": no metrics endpoint.
+  std::vector<ServedModelConfig> models;
+  RequestLimits limits;
+  absl::Duration drain_grace = absl::Seconds(30);
+};
+
+// Parses `path` (empty: no file, all defaults). Errors name the file and
+// what is wrong with it.
+absl::StatusOr<v1::ServerConfig> ReadServerConfig(const std::string& path);
+
+// Fills in defaults and finds the models: the config's list, or every
+// directory with a config.json under models_dir. `cores` divides threads.
+absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig& config,
+                                                         const std::string& source_name,
+                                                         int cores);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_CONFIG_SERVER_CONFIG_H_

@@ -1,0 +1,152 @@
+// liteformer-server: serves the models under models/ (or those a --config
+// file names) over gRPC, with Prometheus metrics on a second port.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "server/config/server_config.h"
+#include "server/metrics/metrics_http_server.h"
+#include "server/model_registry.h"
+#include "server/server_metrics.h"
+#include "server/service/language_model_service.h"
+#include "server/service/model_service.h"
+#include "server/service/service_context.h"
+#include "server/service/translator_service.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, config, "", "Server config, text-format liteformer.v1.ServerConfig.");
+ABSL_FLAG(std::string, listen, "", "gRPC address HOST:PORT (default 0.0.0.0:50051).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Prometheus metrics address HOST:PORT (default 0.0.0.0:9090); 'none' turns it off.");
+ABSL_FLAG(std::string, models_dir, "", "Serve every model directory under DIR (default models).");
+ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn or error.");
+
+namespace liteformer {
+namespace {
+
+constexpr const char* kServiceNames[] = {
+    "liteformer.v1.Translator", "liteformer.v1.Summarizer", "liteformer.v1.LanguageModel",
+    "liteformer.v1.ModelService"};
+
+int Fail(const absl::Status& status) {
+  std::cerr << "liteformer-server: " << status.message() << "\n";
+  return 1;
+}
+
+int Run() {
+  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(absl::GetFlag(FLAGS_config));
+  if (!config.ok()) return Fail(config.status());
+  if (!absl::GetFlag(FLAGS_listen).empty()) config->set_listen(absl::GetFlag(FLAGS_listen));
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    config->set_metrics_listen(absl::GetFlag(FLAGS_metrics_listen));
+  }
+  if (!absl::GetFlag(FLAGS_models_dir).empty()) {
+    config->set_models_dir(absl::GetFlag(FLAGS_models_dir));
+  }
+  const std::string config_name =
+      absl::GetFlag(FLAGS_config).empty() ? "the default config" : absl::GetFlag(FLAGS_config);
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  absl::StatusOr<ResolvedServerConfig> resolved = ResolveServerConfig(*config, config_name, cores);
+  if (!resolved.ok()) return Fail(resolved.status());
+
+  ServerMetrics server_metrics;
+  ModelRegistry registry;
+  for (const ServedModelConfig& model_config : resolved->models) {
+    absl::StatusOr<std::unique_ptr<ServedModel>> model =
+        ServedModel::Load(model_config, server_metrics.ForModel(model_config.name));
+    if (!model.ok()) {
+      return Fail(absl::Status(model.status().code(),
+                               absl::StrCat("model '", model_config.name,
+                                            "': ", model.status().message())));
+    }
+    registry.Add(*std::move(model), model_config.is_default);
+  }
+  ServiceContext context{registry, server_metrics, resolved->limits};
+  TranslatorService translator(context);
+  SummarizerService summarizer(context);
+  LanguageModelService language_model(context);
+  ModelService model_service(context);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(resolved->listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&translator);
+  builder.RegisterService(&summarizer);
+  builder.RegisterService(&language_model);
+  builder.RegisterService(&model_service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::UnavailableError(absl::StrCat("cannot listen on ", resolved->listen)));
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  for (const char* service : kServiceNames) health->SetServingStatus(service, true);
+  for (const auto& model : registry.models()) {
+    health->SetServingStatus(absl::StrCat("model/", model->name()), true);
+  }
+
+  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  if (resolved->metrics_listen != "none") {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
+        metrics::MetricsHttpServer::Start(resolved->metrics_listen, server_metrics.registry());
+    if (!started.ok()) return Fail(started.status());
+    metrics_server = *std::move(started);
+  }
+  for (const auto& model : registry.models()) {
+    const v1::ModelInfo& info = model->info();
+    const SchedulerOptions& batching = model->scheduler().options();
+    spdlog::info(
+        "model {}{}: {} {} v{}, {} parameters, {} MACs per 30 tokens; {} batching, {} worker(s) x {} "
+        "thread(s), batch ≤ {} sentences / {} tokens, queue ≤ {}",
+        info.name(), info.is_default() ? " (default)" : "", info.task(), info.architecture(),
+        info.version(), info.parameters(), info.macs_30_tokens(), info.batching(), batching.workers,
+        batching.threads_per_worker, batching.max_batch_size, batching.max_batch_tokens,
+        batching.max_queue_size);
+  }
+  spdlog::info("serving {} model(s) on {} (gRPC), metrics on {}", registry.models().size(),
+               resolved->listen, resolved->metrics_listen);
+
+  // main() blocked these signals before any thread started; wait for one here.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("{}: draining (grace {}s)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+               absl::ToInt64Seconds(resolved->drain_grace));
+  context.draining.store(true);
+  health->SetServingStatus(false);
+  registry.Drain(resolved->drain_grace);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  spdlog::info("drained; exiting");
+  return 0;
+}
+
+}  // namespace
+}  // namespace liteformer
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("serves Lite Transformer models over gRPC");
+  absl::ParseCommandLine(argc, argv);
+  // Every thread started from here on inherits the block; Run() takes the
+  // signals synchronously with sigwait, so shutdown runs on a normal thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return liteformer::Run();
+}

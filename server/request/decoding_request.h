@@ -1,0 +1,25 @@
+// The request's DecodingOptions (liteformer.proto; zero = the model's
+// default) turned into the engine's, within the server's limits.
+#ifndef LITEFORMER_SERVER_REQUEST_DECODING_REQUEST_H_
+#define LITEFORMER_SERVER_REQUEST_DECODING_REQUEST_H_
+
+#include "absl/status/statusor.h"
+#include "engine/models/model.h"
+#include "engine/search/decoding_options.h"
+#include "liteformer/v1/liteformer.pb.h"
+#include "server/config/server_config.h"
+
+namespace liteformer {
+
+// INVALID_ARGUMENT names the option, its value and the limit it breaks.
+// `max_tokens` is GenerateRequest.max_tokens (0 for the other RPCs).
+absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& request,
+                                                std::uint32_t max_tokens, const Model& model,
+                                                const RequestLimits& limits);
+
+// The most tokens (with </s>) one sentence may have for `model`.
+int MaxTokensPerSentence(const Model& model, const RequestLimits& limits);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_REQUEST_DECODING_REQUEST_H_

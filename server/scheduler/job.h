@@ -1,0 +1,42 @@
+// Job: one sentence of one request, as the scheduler sees it. The front end
+// builds it (ids, search, deadline, how to tell it was cancelled, what to do
+// with the result) and hands it over with Scheduler::Submit; from then on the
+// scheduler owns it and calls `done` exactly once.
+#ifndef LITEFORMER_SERVER_SCHEDULER_JOB_H_
+#define LITEFORMER_SERVER_SCHEDULER_JOB_H_
+
+#include <functional>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/search/decoding_batch.h"
+
+namespace liteformer {
+
+// Where a job's time went.
+struct JobTimes {
+  absl::Duration queued;   // Submit → joining a batch.
+  absl::Duration compute;  // Joining a batch → finished.
+  int batch_sentences = 0; // Sentences in the batch when it joined.
+};
+
+struct Job {
+  SentenceJob sentence;  // sentence.id is assigned by the scheduler.
+  int length = 0;        // Tokens of its source (or prompt): the batching budget's unit.
+  absl::Time deadline = absl::InfiniteFuture();
+  // Polled between steps; empty means never cancelled.
+  std::function<bool()> cancelled;
+  // Streaming: each token as soon as it is chosen (sentence.stream_tokens).
+  std::function<void(int token)> on_token;
+  // The result or why there is none (DEADLINE_EXCEEDED, CANCELLED,
+  // UNAVAILABLE, INTERNAL). Called on a worker thread, outside any lock.
+  absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> done;
+
+  absl::Time enqueued;  // Set by Submit.
+  absl::Time started;   // Set when it joins a batch.
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SCHEDULER_JOB_H_

@@ -1,0 +1,292 @@
+#include "server/scheduler/scheduler.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+#include <optional>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "engine/tensor/compute_context.h"
+#include "spdlog/spdlog.h"
+
+namespace liteformer {
+namespace {
+
+template <typename Metric, typename Value>
+void Observe(Metric* metric, Value value) {
+  if (metric != nullptr) metric->Observe(static_cast<double>(value));
+}
+void Add(metrics::Counter* counter, double value) {
+  if (counter != nullptr) counter->Increment(value);
+}
+
+void Complete(std::unique_ptr<Job> job, absl::StatusOr<FinishedSentence> result, absl::Time now) {
+  JobTimes times;
+  const bool started = job->started != absl::Time();
+  times.queued = (started ? job->started : now) - job->enqueued;
+  times.compute = started ? now - job->started : absl::ZeroDuration();
+  job->done(std::move(result), times);
+}
+
+}  // namespace
+
+absl::Status JobStopReason(const Job& job, absl::Time now) {
+  if (job.cancelled && job.cancelled()) return absl::CancelledError("the call was cancelled");
+  if (now >= job.deadline) {
+    return absl::DeadlineExceededError(
+        job.started == absl::Time() ? "deadline exceeded before the sentence reached a batch"
+                                    : "deadline exceeded while decoding");
+  }
+  return absl::OkStatus();
+}
+
+Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options,
+                     SchedulerMetrics metrics)
+    : model_(std::move(model)), options_(options), metrics_(metrics) {
+  live_workers_ = options_.workers;
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+Scheduler::~Scheduler() { Drain(absl::ZeroDuration()); }
+
+absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
+  const absl::Time now = absl::Now();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (draining_) return absl::UnavailableError("the server is shutting down");
+    if (queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
+      return absl::UnavailableError(absl::StrCat(
+          "the queue of model '", model_->config().name, "' is full (", queue_.size(), " of ",
+          options_.max_queue_size, " sentences waiting); retry later"));
+    }
+    for (std::unique_ptr<Job>& job : jobs) {
+      job->enqueued = now;
+      job->sentence.id = next_id_++;
+      queue_.push_back(std::move(job));
+    }
+    UpdateQueueDepthLocked();
+  }
+  jobs.clear();
+  work_ready_.notify_all();
+  return absl::OkStatus();
+}
+
+void Scheduler::Drain(absl::Duration grace) {
+  std::unique_lock<std::mutex> lock(mu_);
+  draining_ = true;
+  work_ready_.notify_all();
+  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(grace);
+  if (!worker_stopped_.wait_until(lock, deadline, [this] { return live_workers_ == 0; })) {
+    aborting_ = true;
+    work_ready_.notify_all();
+    worker_stopped_.wait(lock, [this] { return live_workers_ == 0; });
+  }
+  lock.unlock();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+}
+
+int Scheduler::queue_depth() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(queue_.size());
+}
+
+void Scheduler::UpdateQueueDepthLocked() {
+  if (metrics_.queue_depth != nullptr) metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
+}
+
+std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
+  std::vector<std::unique_ptr<Job>> dropped;
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (!JobStopReason(**it, now).ok() || aborting_) {
+      dropped.push_back(std::move(*it));
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length) {
+  std::vector<std::unique_ptr<Job>> selected;
+  if (queue_.empty() || running >= options_.max_batch_size) return selected;
+  // The oldest job anchors the batch; the rest are taken closest in length
+  // first (older first among equal distances), which keeps padding low.
+  const int anchor = queue_.front()->length;
+  std::vector<std::size_t> order(queue_.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::abs(queue_[a]->length - anchor) < std::abs(queue_[b]->length - anchor);
+  });
+  int count = running;
+  int max_length = running_max_length;
+  std::vector<bool> taken(queue_.size(), false);
+  for (std::size_t index : order) {
+    const int length = std::max(max_length, queue_[index]->length);
+    const bool fits = count + 1 <= options_.max_batch_size &&
+                      static_cast<long>(count + 2) * length <= options_.max_batch_tokens;
+    // A sentence alone always runs, however long.
+    if (!fits && count > 0) continue;
+    taken[index] = true;
+    ++count;
+    max_length = length;
+    if (count >= options_.max_batch_size) break;
+  }
+  std::deque<std::unique_ptr<Job>> rest;
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    if (taken[i]) {
+      selected.push_back(std::move(queue_[i]));
+    } else {
+      rest.push_back(std::move(queue_[i]));
+    }
+  }
+  queue_ = std::move(rest);
+  UpdateQueueDepthLocked();
+  return selected;
+}
+
+void Scheduler::WorkerLoop() {
+  ComputeContext ctx(options_.threads_per_worker);
+  ctx.BindToCurrentThread();
+  // Re-created (not reset) after a failure, so nothing of a failed batch is kept.
+  std::optional<DecodingBatch> batch;
+  batch.emplace(*model_);
+  absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
+  int running_max_length = 0;
+
+  // Fails every running job with `status` and starts an empty batch.
+  auto fail_running = [&](const absl::Status& status) {
+    const absl::Time now = absl::Now();
+    for (auto& [id, job] : running) Complete(std::move(job), status, now);
+    running.clear();
+    batch.emplace(*model_);
+    running_max_length = 0;
+  };
+
+  while (true) {
+    std::vector<std::unique_ptr<Job>> admitted;
+    std::vector<std::unique_ptr<Job>> dropped;
+    bool aborting = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (running.empty()) {
+        work_ready_.wait(lock, [this] { return !queue_.empty() || draining_; });
+        if (queue_.empty() && draining_) break;
+        if (options_.max_queue_delay > absl::ZeroDuration() && !draining_) {
+          // Give a batch the chance to fill up, but never hold the oldest
+          // job longer than max_queue_delay.
+          const absl::Time until = queue_.front()->enqueued + options_.max_queue_delay;
+          work_ready_.wait_until(lock, absl::ToChronoTime(until), [this] {
+            return queue_.size() >= static_cast<std::size_t>(options_.max_batch_size) ||
+                   draining_ || queue_.empty();
+          });
+        }
+      }
+      aborting = aborting_;
+      dropped = TakeDroppedLocked(absl::Now());
+      if (!aborting && (options_.step_level || running.empty())) {
+        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length);
+      }
+    }
+    const absl::Time now = absl::Now();
+    for (std::unique_ptr<Job>& job : dropped) {
+      absl::Status reason = JobStopReason(*job, now);
+      if (reason.ok()) {
+        reason = absl::UnavailableError("the server shut down before the sentence ran");
+      }
+      Complete(std::move(job), reason, now);
+    }
+    if (aborting) {
+      fail_running(absl::UnavailableError("the server shut down before the sentence finished"));
+      continue;
+    }
+
+    if (!admitted.empty()) {
+      std::vector<SentenceJob> sentences;
+      int padded_length = running_max_length;
+      long real_tokens = 0;
+      for (std::unique_ptr<Job>& job : admitted) {
+        job->started = now;
+        Observe(metrics_.queue_seconds, absl::ToDoubleSeconds(now - job->enqueued));
+        padded_length = std::max(padded_length, job->length);
+        real_tokens += job->length;
+        sentences.push_back(std::move(job->sentence));
+      }
+      Add(metrics_.real_tokens, static_cast<double>(real_tokens));
+      Add(metrics_.padded_tokens, static_cast<double>(padded_length) * admitted.size());
+      if (metrics_.padding_ratio != nullptr && metrics_.real_tokens != nullptr &&
+          metrics_.padded_tokens != nullptr && metrics_.padded_tokens->value() > 0) {
+        metrics_.padding_ratio->Set(1.0 - metrics_.real_tokens->value() /
+                                              metrics_.padded_tokens->value());
+      }
+      Observe(metrics_.batch_tokens,
+              static_cast<long>(admitted.size() + running.size() + 1) * padded_length);
+      running_max_length = padded_length;
+      try {
+        batch->Add(ctx, std::move(sentences));
+      } catch (const std::exception& e) {
+        const absl::Status status = absl::InternalError(absl::StrCat("encoding failed: ", e.what()));
+        spdlog::error("model {}: {}", model_->config().name, std::string(status.message()));
+        for (std::unique_ptr<Job>& job : admitted) Complete(std::move(job), status, absl::Now());
+        fail_running(status);
+        continue;
+      }
+      for (std::unique_ptr<Job>& job : admitted) {
+        const std::uint64_t id = job->sentence.id;
+        running[id] = std::move(job);
+      }
+    }
+    if (running.empty()) continue;
+
+    Observe(metrics_.batch_size, running.size());
+    try {
+      batch->Step(ctx);
+    } catch (const std::exception& e) {
+      const absl::Status status = absl::InternalError(absl::StrCat("decoding failed: ", e.what()));
+      spdlog::error("model {}: {}", model_->config().name, std::string(status.message()));
+      fail_running(status);
+      continue;
+    }
+    Add(metrics_.steps, 1);
+    for (const StreamedToken& streamed : batch->TakeStreamed()) {
+      auto it = running.find(streamed.id);
+      if (it != running.end() && it->second->on_token) it->second->on_token(streamed.token);
+    }
+    const absl::Time stepped = absl::Now();
+    for (FinishedSentence& finished : batch->TakeFinished()) {
+      auto it = running.find(finished.id);
+      if (it == running.end()) continue;
+      std::unique_ptr<Job> job = std::move(it->second);
+      running.erase(it);
+      Add(metrics_.macs, static_cast<double>(finished.macs));
+      if (!finished.hypotheses.empty()) {
+        Add(metrics_.tokens_generated, static_cast<double>(finished.hypotheses.front().tokens.size()));
+      }
+      Complete(std::move(job), std::move(finished), stepped);
+    }
+    // Cancelled or expired sentences leave before the next step.
+    std::vector<std::uint64_t> stopped;
+    for (auto& [id, job] : running) {
+      if (!JobStopReason(*job, stepped).ok()) stopped.push_back(id);
+    }
+    if (!stopped.empty()) {
+      batch->Remove(stopped);
+      for (std::uint64_t id : stopped) {
+        std::unique_ptr<Job> job = std::move(running[id]);
+        running.erase(id);
+        absl::Status reason = JobStopReason(*job, stepped);
+        Complete(std::move(job), std::move(reason), stepped);
+      }
+    }
+    if (running.empty()) running_max_length = 0;
+  }
+
+  std::lock_guard<std::mutex> lock(mu_);
+  --live_workers_;
+  worker_stopped_.notify_all();
+}
+
+}  // namespace liteformer

@@ -1,0 +1,96 @@
+// Scheduler: one model's bounded queue and the workers that decode it.
+//
+// Ownership: Submit takes the jobs; each job's `done` is called exactly once,
+// by a worker, with its result or the reason it has none. A worker forms a
+// batch from the queue — the oldest job first, then the jobs closest to it in
+// length, while (sentences + 1) × longest length ≤ max_batch_tokens and
+// sentences ≤ max_batch_size — and decodes it step by step. With step-level
+// batching it tops the running batch up from the queue between steps, so a
+// short sentence never waits for a long batch to end. Expired and cancelled
+// jobs are dropped before they join a batch and between steps.
+#ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
+#define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "engine/models/model.h"
+#include "server/metrics/metrics_registry.h"
+#include "server/scheduler/job.h"
+#include "server/scheduler/scheduler_options.h"
+
+namespace liteformer {
+
+// Where the scheduler reports; any pointer may be null.
+struct SchedulerMetrics {
+  metrics::Histogram* queue_seconds = nullptr;
+  metrics::Histogram* batch_size = nullptr;        // Sentences per step.
+  metrics::Histogram* batch_tokens = nullptr;      // Padded tokens of a formed batch.
+  metrics::Counter* real_tokens = nullptr;         // Source tokens admitted.
+  metrics::Counter* padded_tokens = nullptr;       // What padding to the longest would cost.
+  metrics::Gauge* padding_ratio = nullptr;
+  metrics::Gauge* queue_depth = nullptr;
+  metrics::Counter* tokens_generated = nullptr;
+  metrics::Counter* macs = nullptr;
+  metrics::Counter* steps = nullptr;
+};
+
+class Scheduler {
+ public:
+  Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options,
+            SchedulerMetrics metrics = {});
+  ~Scheduler();  // Drains with no grace.
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  // All or nothing: UNAVAILABLE when the queue has no room for every job or
+  // the scheduler is draining (the jobs' `done` is then not called).
+  absl::Status Submit(std::vector<std::unique_ptr<Job>>& jobs);
+
+  // Stops taking jobs, lets queued and running work finish for up to
+  // `grace`, then fails what is left with UNAVAILABLE. Blocks until every
+  // worker has stopped. Idempotent.
+  void Drain(absl::Duration grace);
+
+  int queue_depth() const;
+  const SchedulerOptions& options() const { return options_; }
+
+ private:
+  struct Running {
+    std::unique_ptr<Job> job;
+  };
+
+  void WorkerLoop();
+  // Takes the jobs to add to a batch already holding `running` sentences
+  // whose longest length is `running_max_length`. Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length);
+  // Moves expired and cancelled jobs out of the queue. Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> TakeDroppedLocked(absl::Time now);
+  void UpdateQueueDepthLocked();
+
+  const std::shared_ptr<const Model> model_;
+  const SchedulerOptions options_;
+  const SchedulerMetrics metrics_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::condition_variable worker_stopped_;
+  std::deque<std::unique_ptr<Job>> queue_;  // Oldest first.
+  std::uint64_t next_id_ = 0;
+  bool draining_ = false;  // No new jobs; workers stop once idle.
+  bool aborting_ = false;  // Grace is over: fail whatever is left.
+  int live_workers_ = 0;
+  std::vector<std::thread> workers_;
+};
+
+// Why a job has no result: DEADLINE_EXCEEDED or CANCELLED, or OK if neither.
+absl::Status JobStopReason(const Job& job, absl::Time now);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_

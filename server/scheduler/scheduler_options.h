@@ -1,0 +1,24 @@
+// SchedulerOptions: how one model's scheduler forms batches (config.proto's
+// BatchingConfig with every default filled in).
+#ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_OPTIONS_H_
+#define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_OPTIONS_H_
+
+#include "absl/time/time.h"
+
+namespace liteformer {
+
+struct SchedulerOptions {
+  // Step-level: sentences join and leave a running batch between decoder
+  // steps. Request-level: a batch is formed once and runs to its end.
+  bool step_level = true;
+  int max_batch_tokens = 8192;  // (sentences + 1) × longest length ≤ this.
+  int max_batch_size = 32;      // Sentences decoded together.
+  absl::Duration max_queue_delay = absl::ZeroDuration();
+  int max_queue_size = 1024;  // Sentences waiting; more is refused (UNAVAILABLE).
+  int workers = 1;            // Batches running at once.
+  int threads_per_worker = 1;
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SCHEDULER_SCHEDULER_OPTIONS_H_

@@ -1,0 +1,56 @@
+#include "server/served_model.h"
+
+#include "engine/util/status_macros.h"
+
+namespace liteformer {
+namespace {
+
+absl::string_view ArchName(Arch arch) {
+  switch (arch) {
+    case Arch::kLiteTransformer:
+      return "lite_transformer";
+    case Arch::kTransformer:
+      return "transformer";
+    case Arch::kLiteTransformerLm:
+      return "lite_transformer_lm";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+long MacsFor30Tokens(const Model& model) {
+  constexpr int kTokens = 30;
+  const int source_length = model.is_encoder_decoder() ? kTokens : 0;
+  long macs = 0;
+  if (model.is_encoder_decoder()) {
+    macs += model.encoder()->Macs(source_length) + model.decoder().MemoryMacs(source_length);
+  }
+  for (int step = 0; step < kTokens; ++step) {
+    macs += model.decoder().StepMacs(step, source_length, false);
+  }
+  return macs;
+}
+
+absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModelConfig& config,
+                                                               SchedulerMetrics metrics) {
+  std::unique_ptr<ServedModel> served(new ServedModel());
+  served->name_ = config.name;
+  ASSIGN_OR_RETURN(served->model_, Model::Load(config.path));
+  ASSIGN_OR_RETURN(served->codec_, TextCodec::ForModel(*served->model_));
+  const ModelConfig& model_config = served->model_->config();
+  v1::ModelInfo& info = served->info_;
+  info.set_name(config.name);
+  info.set_task(std::string(TaskName(model_config.task)));
+  info.set_source_language(model_config.source_lang);
+  info.set_target_language(model_config.target_lang);
+  info.set_version(model_config.version);
+  info.set_architecture(std::string(ArchName(model_config.arch)));
+  info.set_parameters(served->model_->parameter_count());
+  info.set_macs_30_tokens(MacsFor30Tokens(*served->model_));
+  info.set_batching(config.scheduler.step_level ? "step_level" : "request_level");
+  served->scheduler_ = std::make_unique<Scheduler>(served->model_, config.scheduler, metrics);
+  return served;
+}
+
+}  // namespace liteformer

@@ -1,0 +1,53 @@
+#include "server/server_metrics.h"
+
+#include "server/grpc_status.h"
+
+namespace liteformer {
+
+SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
+  const metrics::Labels labels = {{"model", model}};
+  SchedulerMetrics m;
+  m.queue_seconds = &registry_.GetHistogram("liteformer_queue_seconds",
+                                            "Time a sentence waited in the queue for a batch.",
+                                            metrics::ExponentialBuckets(0.0005, 2, 16), labels);
+  m.batch_size = &registry_.GetHistogram(
+      "liteformer_batch_size", "Sentences in the running batch, observed at every decoder step.",
+      {1, 2, 4, 8, 16, 32, 64, 128}, labels);
+  m.batch_tokens = &registry_.GetHistogram(
+      "liteformer_batch_padded_tokens",
+      "Padded tokens ((sentences + 1) x longest source) of a batch when sentences join it.",
+      metrics::ExponentialBuckets(16, 2, 12), labels);
+  m.real_tokens = &registry_.GetCounter("liteformer_batch_real_tokens_total",
+                                        "Source tokens of the sentences that joined a batch.",
+                                        labels);
+  m.padded_tokens = &registry_.GetCounter(
+      "liteformer_batch_padded_tokens_total",
+      "Source tokens those sentences would take padded to the longest of their batch.", labels);
+  m.padding_ratio = &registry_.GetGauge(
+      "liteformer_padding_ratio",
+      "1 - real / padded source tokens since start (the engine itself packs without padding).",
+      labels);
+  m.queue_depth = &registry_.GetGauge("liteformer_queue_depth", "Sentences waiting in the queue.",
+                                      labels);
+  m.tokens_generated = &registry_.GetCounter(
+      "liteformer_tokens_generated_total", "Tokens produced (best hypotheses, </s> included).",
+      labels);
+  m.macs = &registry_.GetCounter("liteformer_macs_total",
+                                 "Multiply-adds executed (the paper's convention).", labels);
+  m.steps = &registry_.GetCounter("liteformer_decoder_steps_total", "Decoder steps run.", labels);
+  return m;
+}
+
+void ServerMetrics::RecordRequest(const std::string& model, const std::string& method,
+                                  absl::StatusCode code, double seconds) {
+  registry_
+      .GetCounter("liteformer_requests_total", "Finished RPCs by model, method and status code.",
+                  {{"model", model}, {"method", method}, {"code", StatusCodeName(code)}})
+      .Increment();
+  registry_
+      .GetHistogram("liteformer_request_seconds", "RPC latency, from arrival to the last byte.",
+                    metrics::ExponentialBuckets(0.001, 2, 16), {{"model", model}, {"method", method}})
+      .Observe(seconds);
+}
+
+}  // namespace liteformer

@@ -1,0 +1,31 @@
+// ServerMetrics: the server's Prometheus metric families, named in one place
+// (README "Metrics" lists them).
+#ifndef LITEFORMER_SERVER_SERVER_METRICS_H_
+#define LITEFORMER_SERVER_SERVER_METRICS_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "server/metrics/metrics_registry.h"
+#include "server/scheduler/scheduler.h"
+
+namespace liteformer {
+
+class ServerMetrics {
+ public:
+  metrics::Registry& registry() { return registry_; }
+
+  // The scheduler's metrics, labelled with the model's name.
+  SchedulerMetrics ForModel(const std::string& model);
+
+  // One finished RPC: its count by status code and its latency.
+  void RecordRequest(const std::string& model, const std::string& method,
+                     absl::StatusCode code, double seconds);
+
+ private:
+  metrics::Registry registry_;
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SERVER_METRICS_H_

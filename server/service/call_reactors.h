@@ -1,0 +1,138 @@
+// The two shapes of RPC the services use, on gRPC's callback API:
+//   UnaryCall      — one response, finished once (Translate, Summarize, Score);
+//   StreamCall<T>  — messages queued from any thread, written one at a time,
+//                    then finished (TranslateStream, Generate).
+// Both expose the client's cancellation as a flag the scheduler's jobs poll,
+// record the request's metrics when it finishes, and delete themselves when
+// gRPC is done with them.
+#ifndef LITEFORMER_SERVER_SERVICE_CALL_REACTORS_H_
+#define LITEFORMER_SERVER_SERVICE_CALL_REACTORS_H_
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "grpcpp/grpcpp.h"
+#include "server/grpc_status.h"
+#include "server/server_metrics.h"
+#include "spdlog/spdlog.h"
+
+namespace liteformer {
+
+// What every call records when it ends.
+class CallRecord {
+ public:
+  CallRecord(ServerMetrics& metrics, std::string method)
+      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {}
+
+  void set_model(std::string model) { model_ = std::move(model); }
+
+  void Finish(const absl::Status& status) {
+    metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, status.code(),
+                           absl::ToDoubleSeconds(absl::Now() - start_));
+    if (!status.ok()) {
+      // The status only: request text never reaches the logs at info level.
+      spdlog::info("{} model={} failed: {}: {}", method_, model_, StatusCodeName(status.code()),
+                   std::string(status.message()));
+    }
+  }
+
+ private:
+  ServerMetrics& metrics_;
+  std::string method_;
+  std::string model_;
+  absl::Time start_;
+};
+
+class UnaryCall : public grpc::ServerUnaryReactor {
+ public:
+  UnaryCall(ServerMetrics& metrics, std::string method) : record_(metrics, std::move(method)) {}
+
+  CallRecord& record() { return record_; }
+  const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
+  // Shares the cancel flag with a PendingRequest's.
+  void set_cancel_flag(std::shared_ptr<std::atomic<bool>> flag) { cancelled_ = std::move(flag); }
+
+  void Complete(const absl::Status& status) {
+    record_.Finish(status);
+    Finish(ToGrpcStatus(status));
+  }
+
+  void OnCancel() override { cancelled_->store(true); }
+  void OnDone() override { delete this; }
+
+ private:
+  CallRecord record_;
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+};
+
+template <typename Response>
+class StreamCall : public grpc::ServerWriteReactor<Response> {
+ public:
+  StreamCall(ServerMetrics& metrics, std::string method) : record_(metrics, std::move(method)) {}
+
+  CallRecord& record() { return record_; }
+  const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
+  void set_cancel_flag(std::shared_ptr<std::atomic<bool>> flag) { cancelled_ = std::move(flag); }
+
+  void Write(Response response) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closing_) return;
+    pending_.push_back(std::move(response));
+    if (!writing_) StartNextLocked();
+  }
+
+  // Finishes after everything queued is written (or at once on failure).
+  void Complete(const absl::Status& status) {
+    record_.Finish(status);
+    std::lock_guard<std::mutex> lock(mu_);
+    closing_ = true;
+    final_status_ = ToGrpcStatus(status);
+    // On failure drop what is not yet being written (front() may be in flight).
+    if (!status.ok()) {
+      while (pending_.size() > (writing_ ? 1u : 0u)) pending_.pop_back();
+    }
+    if (!writing_) this->Finish(final_status_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending_.pop_front();
+    writing_ = false;
+    if (!ok) {
+      pending_.clear();  // The stream is broken (the client left).
+      cancelled_->store(true);
+    }
+    if (!pending_.empty()) {
+      StartNextLocked();
+    } else if (closing_) {
+      this->Finish(final_status_);
+    }
+  }
+
+  void OnCancel() override { cancelled_->store(true); }
+  void OnDone() override { delete this; }
+
+ private:
+  void StartNextLocked() {
+    writing_ = true;
+    this->StartWrite(&pending_.front());
+  }
+
+  CallRecord record_;
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  std::mutex mu_;
+  std::deque<Response> pending_;  // front() is being written while writing_.
+  bool writing_ = false;
+  bool closing_ = false;
+  grpc::Status final_status_;
+};
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SERVICE_CALL_REACTORS_H_

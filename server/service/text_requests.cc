@@ -1,0 +1,211 @@
+#include "server/service/text_requests.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/search/sentence_jobs.h"
+#include "engine/text/utf8.h"
+#include "engine/util/status_macros.h"
+#include "server/request/decoding_request.h"
+#include "server/request/sentence_splitter.h"
+
+namespace liteformer {
+namespace {
+
+// One text's sentences as ids, or why the text cannot be served.
+absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& model,
+                                                           const TextCall& call, int index,
+                                                           const RequestLimits& limits) {
+  const std::string& text = call.texts[index];
+  const std::string label = absl::StrCat("texts[", index, "]");
+  if (text.size() > static_cast<std::size_t>(limits.max_chars_per_text)) {
+    return absl::InvalidArgumentError(absl::StrCat(label, ": ", text.size(),
+                                                   " bytes exceed max_chars_per_text = ",
+                                                   limits.max_chars_per_text));
+  }
+  if (absl::StripAsciiWhitespace(text).empty() && call.work != TextWork::kGenerate) {
+    return absl::InvalidArgumentError(absl::StrCat(label, " is empty"));
+  }
+  // A prompt or a scored text is one piece; a source is decoded sentence by sentence.
+  std::vector<std::string> pieces;
+  if (call.work == TextWork::kDecode) {
+    pieces = SplitSentences(text);
+  } else {
+    pieces.push_back(text);
+  }
+  const int max_tokens = MaxTokensPerSentence(model.model(), limits);
+  std::vector<std::vector<int>> sentences;
+  for (std::size_t s = 0; s < pieces.size(); ++s) {
+    const std::string sentence_label =
+        pieces.size() == 1 ? label : absl::StrCat(label, " sentence ", s);
+    absl::StatusOr<std::vector<int>> ids;
+    if (call.work == TextWork::kGenerate && absl::StripAsciiWhitespace(pieces[s]).empty()) {
+      ids = std::vector<int>();  // An empty prompt: generate from nothing.
+    } else if (model.model().is_encoder_decoder()) {
+      ids = model.codec().EncodeSource(pieces[s]);
+    } else {
+      ids = model.codec().EncodeTarget(pieces[s]);
+    }
+    if (!ids.ok()) {
+      return absl::Status(ids.status().code(),
+                          absl::StrCat(sentence_label, ": ", ids.status().message()));
+    }
+    if (static_cast<int>(ids->size()) + 1 > max_tokens) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(sentence_label, ": ", ids->size() + 1,
+                       " tokens (with </s>) exceed max_tokens_per_sentence = ", max_tokens));
+    }
+    sentences.push_back(*std::move(ids));
+  }
+  return sentences;
+}
+
+absl::StatusOr<SentenceJob> MakeJob(const ServedModel& model, const TextCall& call,
+                                    const DecodingOptions& options, const std::vector<int>& ids,
+                                    const std::string& label) {
+  switch (call.work) {
+    case TextWork::kDecode:
+      return MakeTranslationJob(model.model(), ids, options, label);
+    case TextWork::kScore:
+      return MakeScoringJob(model.model(), {}, ids, label);
+    case TextWork::kGenerate:
+      return MakeGenerationJob(model.model(), ids, options, label);
+  }
+  return absl::InternalError("unknown work");
+}
+
+absl::Status CheckTexts(const TextCall& call, const RequestLimits& limits) {
+  if (call.texts.empty()) return absl::InvalidArgumentError("texts is empty: nothing to do");
+  if (call.texts.size() > static_cast<std::size_t>(limits.max_texts_per_request)) {
+    return absl::InvalidArgumentError(absl::StrCat(call.texts.size(),
+                                                   " texts exceed max_texts_per_request = ",
+                                                   limits.max_texts_per_request));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::string> ToTexts(const google::protobuf::RepeatedPtrField<std::string>& texts) {
+  return std::vector<std::string>(texts.begin(), texts.end());
+}
+
+void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbacks,
+                   const std::function<void(const std::string&)>& record_model) {
+  auto refuse = [&](const ServedModel* model, const absl::Status& status) {
+    callbacks.request_done(model, status, RequestTotals{}, 0);
+  };
+  if (context.draining.load()) {
+    return refuse(nullptr, absl::UnavailableError("the server is shutting down"));
+  }
+  absl::StatusOr<ServedModel*> found = context.registry.Find(call.model, call.task);
+  if (!found.ok()) return refuse(nullptr, found.status());
+  ServedModel& model = **found;
+  record_model(model.name());
+  if (absl::Status status = CheckTexts(call, context.limits); !status.ok()) {
+    return refuse(&model, status);
+  }
+  absl::StatusOr<DecodingOptions> options =
+      ToEngineOptions(call.options, call.max_tokens, model.model(), context.limits);
+  if (!options.ok()) return refuse(&model, options.status());
+
+  std::vector<std::vector<std::vector<int>>> texts;
+  std::vector<int> sentences_per_text;
+  int input_tokens = 0;
+  for (int i = 0; i < static_cast<int>(call.texts.size()); ++i) {
+    absl::StatusOr<std::vector<std::vector<int>>> sentences =
+        TokenizeText(model, call, i, context.limits);
+    if (!sentences.ok()) return refuse(&model, sentences.status());
+    for (const std::vector<int>& ids : *sentences) input_tokens += static_cast<int>(ids.size()) + 1;
+    sentences_per_text.push_back(static_cast<int>(sentences->size()));
+    texts.push_back(*std::move(sentences));
+  }
+
+  auto pending = std::make_shared<PendingRequest>(
+      std::move(sentences_per_text),
+      [&model, text_done = callbacks.text_done](int text, std::vector<FinishedSentence>& sentences,
+                                                const RequestTotals& totals) {
+        if (text_done) text_done(model, text, sentences, totals);
+      },
+      [&model, request_done = callbacks.request_done, input_tokens](
+          const absl::Status& status, const RequestTotals& totals) {
+        request_done(&model, status, totals, input_tokens);
+      });
+  // The RPC's cancellation and the request's own failure stop the same jobs.
+  std::shared_ptr<std::atomic<bool>> rpc_cancelled = call.cancelled;
+  std::shared_ptr<std::atomic<bool>> request_cancelled = pending->cancelled();
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (std::size_t t = 0; t < texts.size(); ++t) {
+    for (std::size_t s = 0; s < texts[t].size(); ++s) {
+      const std::string label = texts[t].size() == 1
+                                    ? absl::StrCat("texts[", t, "]")
+                                    : absl::StrCat("texts[", t, "] sentence ", s);
+      absl::StatusOr<SentenceJob> sentence = MakeJob(model, call, *options, texts[t][s], label);
+      if (!sentence.ok()) return refuse(&model, sentence.status());
+      auto job = std::make_unique<Job>();
+      job->sentence = *std::move(sentence);
+      job->length = static_cast<int>(texts[t][s].size()) + 1;
+      job->deadline = call.deadline;
+      job->cancelled = [rpc_cancelled, request_cancelled] {
+        return (rpc_cancelled && rpc_cancelled->load()) || request_cancelled->load();
+      };
+      if (callbacks.on_token) {
+        job->sentence.stream_tokens = true;
+        job->on_token = [&model, on_token = callbacks.on_token](int token) {
+          on_token(model, token);
+        };
+      }
+      job->done = pending->DoneCallback(static_cast<int>(t), static_cast<int>(s));
+      jobs.push_back(std::move(job));
+    }
+  }
+  if (absl::Status status = model.scheduler().Submit(jobs); !status.ok()) {
+    pending->FailBeforeSubmit(status);
+  }
+}
+
+v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& sentences,
+                         bool with_scores) {
+  v1::Result result;
+  std::size_t ranks = 0;
+  for (const FinishedSentence& sentence : sentences) {
+    ranks = std::max(ranks, sentence.hypotheses.size());
+  }
+  for (std::size_t rank = 0; rank < ranks; ++rank) {
+    std::vector<std::string> texts;
+    double weighted_score = 0.0;
+    std::size_t tokens = 0;
+    v1::Hypothesis& hypothesis = *result.add_hypotheses();
+    for (const FinishedSentence& sentence : sentences) {
+      // A sentence with fewer hypotheses lends its last one.
+      const Hypothesis& h = sentence.hypotheses[std::min(rank, sentence.hypotheses.size() - 1)];
+      absl::StatusOr<std::string> text = codec.Decode(h.tokens);
+      texts.push_back(text.ok() ? *text : std::string());
+      weighted_score += static_cast<double>(h.score) * h.tokens.size();
+      tokens += h.tokens.size();
+      if (with_scores) {
+        for (float score : h.token_scores) hypothesis.add_token_scores(score);
+      }
+    }
+    hypothesis.set_text(absl::StrJoin(texts, " "));
+    // One sentence: its own score; several: their token-weighted mean.
+    hypothesis.set_score(tokens == 0 ? 0.0f : static_cast<float>(weighted_score / tokens));
+  }
+  return result;
+}
+
+v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals, int input_tokens) {
+  v1::Usage usage;
+  usage.set_model(model.name());
+  usage.set_model_version(model.info().version());
+  usage.set_input_tokens(input_tokens);
+  usage.set_output_tokens(totals.output_tokens);
+  usage.set_macs(static_cast<std::uint64_t>(totals.macs));
+  usage.set_queue_seconds(absl::ToDoubleSeconds(totals.max_queued));
+  usage.set_compute_seconds(absl::ToDoubleSeconds(totals.compute));
+  return usage;
+}
+
+}  // namespace liteformer

@@ -1,0 +1,65 @@
+// The path every text-carrying RPC shares: find the model, check the texts
+// against the limits, split them into sentences, tokenize, make one Job per
+// sentence and submit them to the model's scheduler — or say precisely why
+// not. Results come back per text (TextDone) and once for the request.
+#ifndef LITEFORMER_SERVER_SERVICE_TEXT_REQUESTS_H_
+#define LITEFORMER_SERVER_SERVICE_TEXT_REQUESTS_H_
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "liteformer/v1/liteformer.pb.h"
+#include "server/request/pending_request.h"
+#include "server/service/service_context.h"
+
+namespace liteformer {
+
+enum class TextWork { kDecode, kScore, kGenerate };
+
+struct TextCall {
+  Task task = Task::kTranslation;
+  TextWork work = TextWork::kDecode;
+  std::string model;  // Empty: the task's default.
+  std::vector<std::string> texts;
+  v1::DecodingOptions options;
+  std::uint32_t max_tokens = 0;  // Generate only.
+  absl::Time deadline = absl::InfiniteFuture();
+  std::shared_ptr<std::atomic<bool>> cancelled;  // The RPC's flag.
+};
+
+// How a finished text or request is handed back. `model` is null when the
+// request failed before a model was found.
+struct TextCallbacks {
+  std::function<void(const ServedModel& model, int text, std::vector<FinishedSentence>& sentences,
+                     const RequestTotals& totals)>
+      text_done;
+  std::function<void(const ServedModel* model, const absl::Status& status,
+                     const RequestTotals& totals, int input_tokens)>
+      request_done;
+  // Generate: each token as soon as it is chosen (sampling and greedy).
+  std::function<void(const ServedModel& model, int token)> on_token;
+};
+
+// Calls callbacks.request_done exactly once (at once when the request is
+// refused). The model name is reported through `record_model`.
+void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbacks,
+                   const std::function<void(const std::string&)>& record_model);
+
+// The texts of a repeated string field.
+std::vector<std::string> ToTexts(const google::protobuf::RepeatedPtrField<std::string>& texts);
+
+// A text's sentences' hypotheses joined into one Result (nbest by rank).
+v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& sentences,
+                         bool with_scores);
+
+v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals, int input_tokens);
+
+}  // namespace liteformer
+
+#endif  // LITEFORMER_SERVER_SERVICE_TEXT_REQUESTS_H_

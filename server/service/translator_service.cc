@@ -1,0 +1,97 @@
+#include "server/service/translator_service.h"
+
+#include "absl/time/clock.h"
+#include "server/service/call_reactors.h"
+#include "server/service/text_requests.h"
+
+namespace liteformer {
+namespace {
+
+TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::string& model,
+                    const google::protobuf::RepeatedPtrField<std::string>& texts,
+                    const v1::DecodingOptions& options,
+                    std::shared_ptr<std::atomic<bool>> cancelled) {
+  TextCall call;
+  call.task = task;
+  call.work = TextWork::kDecode;
+  call.model = model;
+  call.texts = ToTexts(texts);
+  call.options = options;
+  call.deadline = absl::FromChrono(rpc->deadline());
+  call.cancelled = std::move(cancelled);
+  return call;
+}
+
+// Translate and Summarize: one response holding every text's result.
+template <typename Response>
+grpc::ServerUnaryReactor* StartUnaryDecode(ServiceContext& context, Task task,
+                                           const char* method, grpc::CallbackServerContext* rpc,
+                                           const std::string& model,
+                                           const google::protobuf::RepeatedPtrField<std::string>& texts,
+                                           const v1::DecodingOptions& options,
+                                           Response* response) {
+  auto* call = new UnaryCall(context.metrics, method);
+  for (int i = 0; i < texts.size(); ++i) response->add_results();
+  const bool with_scores = options.return_scores();
+  TextCallbacks callbacks;
+  callbacks.text_done = [response, with_scores](const ServedModel& served, int text,
+                                                std::vector<FinishedSentence>& sentences,
+                                                const RequestTotals&) {
+    *response->mutable_results(text) = JoinSentences(served.codec(), sentences, with_scores);
+  };
+  callbacks.request_done = [call, response](const ServedModel* served, const absl::Status& status,
+                                            const RequestTotals& totals, int input_tokens) {
+    if (status.ok()) {
+      *response->mutable_usage() = MakeUsage(*served, totals, input_tokens);
+    } else {
+      response->Clear();
+    }
+    call->Complete(status);
+  };
+  StartTextCall(context, DecodeCall(task, rpc, model, texts, options, call->cancelled()),
+                std::move(callbacks), [call](const std::string& name) { call->record().set_model(name); });
+  return call;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* TranslatorService::Translate(grpc::CallbackServerContext* rpc,
+                                                       const v1::TranslateRequest* request,
+                                                       v1::TranslateResponse* response) {
+  return StartUnaryDecode(context_, Task::kTranslation, "Translate", rpc, request->model(),
+                          request->texts(), request->options(), response);
+}
+
+grpc::ServerUnaryReactor* SummarizerService::Summarize(grpc::CallbackServerContext* rpc,
+                                                       const v1::SummarizeRequest* request,
+                                                       v1::SummarizeResponse* response) {
+  return StartUnaryDecode(context_, Task::kSummarization, "Summarize", rpc, request->model(),
+                          request->texts(), request->options(), response);
+}
+
+grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::TranslateStream(
+    grpc::CallbackServerContext* rpc, const v1::TranslateRequest* request) {
+  auto* call = new StreamCall<v1::TranslateStreamResponse>(context_.metrics, "TranslateStream");
+  const bool with_scores = request->options().return_scores();
+  TextCallbacks callbacks;
+  callbacks.text_done = [call, with_scores](const ServedModel& served, int text,
+                                            std::vector<FinishedSentence>& sentences,
+                                            const RequestTotals& totals) {
+    v1::TranslateStreamResponse message;
+    message.set_index(text);
+    *message.mutable_result() = JoinSentences(served.codec(), sentences, with_scores);
+    int input_tokens = 0;  // Per text, the request's input is not split.
+    *message.mutable_usage() = MakeUsage(served, totals, input_tokens);
+    call->Write(std::move(message));
+  };
+  callbacks.request_done = [call](const ServedModel*, const absl::Status& status,
+                                  const RequestTotals&, int) { call->Complete(status); };
+  StartTextCall(context_,
+                DecodeCall(Task::kTranslation, rpc, request->model(), request->texts(),
+                           request->options(), call->cancelled()),
+                std::move(callbacks),
+                [call](const std::string& name) { call->record().set_model(name); });
+  return call;
+}
+
+}  // namespace liteformer
