@@ -82,9 +82,18 @@ void Scheduler::Drain(absl::Duration grace) {
     work_ready_.notify_all();
     worker_stopped_.wait(lock, [this] { return live_workers_ == 0; });
   }
+  // Whatever no worker took (none may be running) ends here, never lost.
+  std::deque<std::unique_ptr<Job>> left = std::move(queue_);
+  queue_.clear();
+  UpdateQueueDepthLocked();
   lock.unlock();
   for (std::thread& worker : workers_) {
     if (worker.joinable()) worker.join();
+  }
+  const absl::Time now = absl::Now();
+  for (std::unique_ptr<Job>& job : left) {
+    Complete(std::move(job), absl::UnavailableError("the server shut down before the sentence ran"),
+             now);
   }
 }
 

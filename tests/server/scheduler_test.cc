@@ -1,0 +1,232 @@
+// The scheduler over the real engine and a fixture model: results equal to
+// offline decoding whatever the batching, the queue bound, deadlines,
+// cancellation, draining, and short sentences overtaking a long one.
+#include "server/scheduler/scheduler.h"
+
+#include <atomic>
+#include <future>
+#include <map>
+#include <mutex>
+
+#include "engine/search/offline_decoding.h"
+#include "engine/search/sentence_jobs.h"
+#include "gtest/gtest.h"
+
+namespace liteformer {
+namespace {
+
+struct Outcome {
+  absl::StatusOr<FinishedSentence> result = absl::UnknownError("not done");
+  JobTimes times;
+  int order = -1;  // Completion order.
+};
+
+class SchedulerTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::shared_ptr<const Model>> model =
+        Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = *model;
+    options_.beam_size = 4;
+  }
+
+  // A source of `length` ids (deterministic, inside the vocabulary).
+  std::vector<int> Source(int length, int salt) const {
+    std::vector<int> ids;
+    for (int i = 0; i < length; ++i) ids.push_back(4 + (i * 7 + salt * 13) % 36);
+    return ids;
+  }
+
+  std::unique_ptr<Job> MakeJob(const std::vector<int>& source, int index,
+                               const DecodingOptions& options) {
+    absl::StatusOr<SentenceJob> sentence = MakeTranslationJob(*model_, source, options, "source");
+    EXPECT_TRUE(sentence.ok()) << sentence.status();
+    auto job = std::make_unique<Job>();
+    job->sentence = *std::move(sentence);
+    job->length = static_cast<int>(source.size()) + 1;
+    job->done = [this, index](absl::StatusOr<FinishedSentence> result, const JobTimes& times) {
+      std::lock_guard<std::mutex> lock(mu_);
+      Outcome& outcome = outcomes_[index];
+      outcome.result = std::move(result);
+      outcome.times = times;
+      outcome.order = completed_++;
+      if (completed_ == expected_) all_done_.set_value();
+    };
+    return job;
+  }
+
+  void Expect(int count) {
+    expected_ = count;
+    all_done_ = std::promise<void>();
+  }
+  void WaitAll() {
+    ASSERT_EQ(all_done_.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  }
+
+  SchedulerOptions SchedulerOptionsFor(bool step_level) const {
+    SchedulerOptions options;
+    options.step_level = step_level;
+    options.max_batch_size = 4;
+    options.max_batch_tokens = 400;
+    options.max_queue_size = 64;
+    options.workers = 1;
+    options.threads_per_worker = 1;
+    return options;
+  }
+
+  std::shared_ptr<const Model> model_;
+  DecodingOptions options_;
+  std::mutex mu_;
+  std::map<int, Outcome> outcomes_;
+  int completed_ = 0;
+  int expected_ = 0;
+  std::promise<void> all_done_;
+};
+
+TEST_P(SchedulerTest, ResultsEqualOfflineDecodingWhateverTheBatch) {
+  Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
+  std::vector<std::vector<int>> sources;
+  for (int i = 0; i < 24; ++i) sources.push_back(Source(2 + (i * 5) % 17, i));
+  Expect(static_cast<int>(sources.size()));
+  // Submitted in small groups, so batches form and re-form as work arrives.
+  for (std::size_t i = 0; i < sources.size(); i += 3) {
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (std::size_t j = i; j < std::min(i + 3, sources.size()); ++j) {
+      jobs.push_back(MakeJob(sources[j], static_cast<int>(j), options_));
+    }
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  }
+  WaitAll();
+  ComputeContext ctx(1);
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    absl::StatusOr<std::vector<DecodeResult>> alone = Translate(ctx, *model_, {sources[i]}, options_);
+    ASSERT_TRUE(alone.ok());
+    const Outcome& outcome = outcomes_[static_cast<int>(i)];
+    ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+    const Hypothesis& expected = alone->front().hypotheses.front();
+    const Hypothesis& got = outcome.result->hypotheses.front();
+    EXPECT_EQ(got.tokens, expected.tokens) << "sentence " << i;
+    EXPECT_NEAR(got.score, expected.score, 1e-5) << "sentence " << i;
+    EXPECT_EQ(outcome.result->macs, alone->front().macs) << "sentence " << i;
+  }
+}
+
+TEST_P(SchedulerTest, FullQueueRefusesAllOrNothing) {
+  SchedulerOptions options = SchedulerOptionsFor(GetParam());
+  options.max_queue_size = 3;
+  options.workers = 0;  // Nothing is taken from the queue.
+  Scheduler scheduler(model_, options);
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (int i = 0; i < 2; ++i) jobs.push_back(MakeJob(Source(5, i), i, options_));
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  for (int i = 2; i < 4; ++i) jobs.push_back(MakeJob(Source(5, i), i, options_));
+  const absl::Status full = scheduler.Submit(jobs);
+  EXPECT_EQ(full.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(full.message().find("queue"), std::string::npos) << full;
+  EXPECT_EQ(jobs.size(), 2u) << "refused jobs stay with the caller";
+  EXPECT_EQ(scheduler.queue_depth(), 2);
+  Expect(2);
+  scheduler.Drain(absl::ZeroDuration());  // No worker: the grace runs out at once.
+  WaitAll();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(outcomes_[i].result.status().code(), absl::StatusCode::kUnavailable);
+  }
+  std::vector<std::unique_ptr<Job>> late;
+  late.push_back(MakeJob(Source(5, 9), 9, options_));
+  EXPECT_EQ(scheduler.Submit(late).code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_P(SchedulerTest, ExpiredAndCancelledJobsEndWithTheirStatus) {
+  Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
+  DecodingOptions long_options = options_;
+  long_options.max_len_a = 0;
+  long_options.max_len_b = 1000;
+  long_options.min_len = 900;  // Runs ~900 steps unless stopped.
+  std::vector<std::unique_ptr<Job>> jobs;
+  jobs.push_back(MakeJob(Source(5, 0), 0, long_options));
+  jobs[0]->deadline = absl::Now() + absl::Milliseconds(50);
+  auto cancelled = std::make_shared<std::atomic<bool>>(false);
+  jobs.push_back(MakeJob(Source(6, 1), 1, long_options));
+  jobs[1]->cancelled = [cancelled] { return cancelled->load(); };
+  jobs.push_back(MakeJob(Source(7, 2), 2, options_));
+  jobs[2]->deadline = absl::Now() - absl::Seconds(1);  // Already past.
+  Expect(3);
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  absl::SleepFor(absl::Milliseconds(100));
+  cancelled->store(true);
+  WaitAll();
+  EXPECT_EQ(outcomes_[0].result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(outcomes_[1].result.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(outcomes_[2].result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(outcomes_[2].result.status().message().find("before"), std::string::npos);
+}
+
+TEST_P(SchedulerTest, DrainFinishesQueuedWork) {
+  Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
+  std::vector<std::unique_ptr<Job>> jobs;
+  for (int i = 0; i < 10; ++i) jobs.push_back(MakeJob(Source(3 + i, i), i, options_));
+  Expect(10);
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  scheduler.Drain(absl::Seconds(60));
+  WaitAll();
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(outcomes_[i].result.ok()) << i;
+}
+
+// Step-level batching lets short sentences join and finish while a long one
+// runs; request-level batching makes them wait for it.
+TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
+  for (bool step_level : {true, false}) {
+    SCOPED_TRACE(step_level ? "step-level" : "request-level");
+    absl::StatusOr<std::shared_ptr<const Model>> model =
+        Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+    ASSERT_TRUE(model.ok());
+    SchedulerOptions options;
+    options.step_level = step_level;
+    options.max_batch_size = 8;
+    options.threads_per_worker = 1;
+    Scheduler scheduler(*model, options);
+    DecodingOptions long_options;
+    long_options.beam_size = 1;
+    long_options.max_len_b = 600;
+    long_options.min_len = 600;
+    DecodingOptions short_options;
+    short_options.beam_size = 1;
+    short_options.max_len_b = 3;
+    std::mutex mu;
+    std::vector<int> order;
+    std::promise<void> done;
+    auto make = [&](const DecodingOptions& decoding, int index) {
+      auto job = std::make_unique<Job>();
+      job->sentence = *MakeTranslationJob(**model, {4, 5, 6}, decoding, "s");
+      job->length = 4;
+      job->done = [&, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
+        EXPECT_TRUE(result.ok());
+        std::lock_guard<std::mutex> lock(mu);
+        order.push_back(index);
+        if (order.size() == 4) done.set_value();
+      };
+      return job;
+    };
+    std::vector<std::unique_ptr<Job>> jobs;
+    jobs.push_back(make(long_options, 0));
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
+    for (int i = 1; i <= 3; ++i) jobs.push_back(make(short_options, i));
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    if (step_level) {
+      EXPECT_EQ(order.back(), 0) << "the long sentence finishes last";
+    } else {
+      EXPECT_EQ(order.front(), 0) << "the short ones wait for the long batch";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Batching, SchedulerTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "StepLevel" : "RequestLevel";
+                         });
+
+}  // namespace
+}  // namespace liteformer
