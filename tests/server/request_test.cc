@@ -1,0 +1,142 @@
+// The server's request helpers: sentence splitting, request options within
+// the limits, and the config file's defaults and refusals.
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/config/server_config.h"
+#include "server/request/decoding_request.h"
+#include "server/request/sentence_splitter.h"
+
+namespace liteformer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(SentenceSplitterTest, SplitsAfterEndPunctuationFollowedBySpace) {
+  EXPECT_THAT(SplitSentences("Hello world. How are you?  Fine!"),
+              ElementsAre("Hello world.", "How are you?", "Fine!"));
+  EXPECT_THAT(SplitSentences("Version 1.2 is out... \"Really?\" he said."),
+              ElementsAre("Version 1.2 is out...", "\"Really?\"", "he said."));
+  EXPECT_THAT(SplitSentences("no break here"), ElementsAre("no break here"));
+  EXPECT_THAT(SplitSentences("  padded.  \n"), ElementsAre("padded."));
+  EXPECT_TRUE(SplitSentences("   ").empty());
+}
+
+class DecodingRequestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::shared_ptr<const Model>> model =
+        Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = *model;
+  }
+  std::shared_ptr<const Model> model_;
+  RequestLimits limits_;
+};
+
+TEST_F(DecodingRequestTest, ZeroMeansTheModelsDefault) {
+  absl::StatusOr<DecodingOptions> options = ToEngineOptions({}, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok()) << options.status();
+  const DecodingOptions defaults = DecodingOptions::FromDefaults(model_->config().decoding);
+  EXPECT_EQ(options->beam_size, defaults.beam_size);
+  EXPECT_EQ(options->length_penalty, defaults.length_penalty);
+  EXPECT_EQ(options->max_len_b, defaults.max_len_b);
+  EXPECT_FALSE(options->sampling);
+}
+
+TEST_F(DecodingRequestTest, SetFieldsOverrideAndSamplingTurnsOn) {
+  v1::DecodingOptions request;
+  request.set_beam_size(2);
+  request.set_max_length(7);
+  request.set_num_hypotheses(2);
+  absl::StatusOr<DecodingOptions> options = ToEngineOptions(request, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->beam_size, 2);
+  EXPECT_EQ(options->max_len_a, 0.0f);
+  EXPECT_EQ(options->max_len_b, 7);
+  EXPECT_EQ(options->nbest, 2);
+  v1::DecodingOptions sampling;
+  sampling.set_top_k(5);
+  sampling.set_beam_size(1);
+  options = ToEngineOptions(sampling, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok());
+  EXPECT_TRUE(options->sampling);
+  EXPECT_EQ(options->top_k, 5);
+}
+
+TEST_F(DecodingRequestTest, LimitsAreNamedWithTheirValues) {
+  v1::DecodingOptions request;
+  request.set_beam_size(17);
+  absl::Status status = ToEngineOptions(request, 0, *model_, limits_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("beam_size = 17 exceeds max_beam_size = 16"));
+  request.Clear();
+  request.set_max_length(5000);
+  status = ToEngineOptions(request, 0, *model_, limits_).status();
+  EXPECT_THAT(status.message(), HasSubstr("max_length = 5000"));
+  request.Clear();
+  request.set_beam_size(2);
+  request.set_num_hypotheses(3);
+  status = ToEngineOptions(request, 0, *model_, limits_).status();
+  EXPECT_THAT(status.message(), HasSubstr("num_hypotheses = 3"));
+  request.Clear();
+  request.set_top_p(1.5f);
+  status = ToEngineOptions(request, 0, *model_, limits_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("top_p"));
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ServerConfigTest, DefaultsAndOverrides) {
+  const std::string path = WriteFile("ok.pbtxt", R"(
+    listen: "127.0.0.1:1234"
+    models { path: "/some/where/mt/" batching { mode: REQUEST_LEVEL workers: 2 } }
+    models { name: "lm" path: "/x/lm" default: true }
+    batching { max_batch_size: 8 threads_per_worker: 1 }
+  )");
+  absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  absl::StatusOr<ResolvedServerConfig> resolved = ResolveServerConfig(*config, path, 4);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->listen, "127.0.0.1:1234");
+  EXPECT_EQ(resolved->metrics_listen, "0.0.0.0:9090");
+  EXPECT_EQ(resolved->drain_grace, absl::Seconds(30));
+  ASSERT_EQ(resolved->models.size(), 2u);
+  EXPECT_EQ(resolved->models[0].name, "mt");
+  EXPECT_FALSE(resolved->models[0].scheduler.step_level);
+  EXPECT_EQ(resolved->models[0].scheduler.workers, 2);
+  EXPECT_EQ(resolved->models[0].scheduler.max_batch_size, 8);
+  EXPECT_EQ(resolved->models[0].scheduler.threads_per_worker, 1);
+  EXPECT_TRUE(resolved->models[1].scheduler.step_level);
+  EXPECT_TRUE(resolved->models[1].is_default);
+  EXPECT_EQ(resolved->limits.max_texts_per_request, 64);
+}
+
+TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
+  const std::string unknown = WriteFile("unknown.pbtxt", "listen: \"x\"\nfoo: 3\n");
+  absl::Status status = ReadServerConfig(unknown).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr(unknown));
+  EXPECT_THAT(status.message(), HasSubstr("line 2"));
+  EXPECT_THAT(status.message(), HasSubstr("foo"));
+  EXPECT_EQ(ReadServerConfig("/nonexistent/x.pbtxt").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::ServerConfig twice;
+  twice.add_models()->set_path("/a/m");
+  twice.add_models()->set_path("/b/m");
+  status = ResolveServerConfig(twice, "cfg", 2).status();
+  EXPECT_THAT(status.message(), HasSubstr("two models are named 'm'"));
+  v1::ServerConfig empty_dir;
+  empty_dir.set_models_dir(::testing::TempDir() + "/no-such-dir");
+  EXPECT_EQ(ResolveServerConfig(empty_dir, "cfg", 2).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace liteformer
