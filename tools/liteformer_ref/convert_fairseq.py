@@ -176,6 +176,9 @@ def save(model: ConvertedModel, out: str, dtype: str, force: bool) -> None:
     parent = os.path.dirname(os.path.abspath(out))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".convert-", dir=parent)
+    # mkdtemp makes the directory private (0700); a model directory is read by
+    # whoever serves it (e.g. the container's non-root user).
+    os.chmod(staging, 0o755)
     try:
         _write(model, staging, dtype)
         if os.path.isdir(out):
