@@ -20,6 +20,8 @@ packages=(
   python3 python3-torch python3-numpy python3-pytest python3-sentencepiece
   # gRPC clients of the end-to-end tests
   python3-grpcio python3-protobuf
+  # the deployment manifests' test (tests/python/test_deploy_manifests.py)
+  python3-yaml
   # optimized BLAS for the PyTorch side of the benchmarks
   libopenblas0-pthread
 )
