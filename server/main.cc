@@ -33,9 +33,9 @@ ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn or error.");
 namespace liteformer {
 namespace {
 
-constexpr const char* kServiceNames[] = {
-    "liteformer.v1.Translator", "liteformer.v1.Summarizer", "liteformer.v1.LanguageModel",
-    "liteformer.v1.ModelService"};
+constexpr const char* kServiceNames[] = {"liteformer.v1.Translator", "liteformer.v1.Summarizer",
+                                         "liteformer.v1.LanguageModel",
+                                         "liteformer.v1.ModelService"};
 
 int Fail(const absl::Status& status) {
   std::cerr << "liteformer-server: " << status.message() << "\n";
@@ -65,9 +65,9 @@ int Run() {
     absl::StatusOr<std::unique_ptr<ServedModel>> model =
         ServedModel::Load(model_config, server_metrics.ForModel(model_config.name));
     if (!model.ok()) {
-      return Fail(absl::Status(model.status().code(),
-                               absl::StrCat("model '", model_config.name,
-                                            "': ", model.status().message())));
+      return Fail(absl::Status(
+          model.status().code(),
+          absl::StrCat("model '", model_config.name, "': ", model.status().message())));
     }
     registry.Add(*std::move(model), model_config.is_default);
   }
@@ -108,7 +108,8 @@ int Run() {
     const v1::ModelInfo& info = model->info();
     const SchedulerOptions& batching = model->scheduler().options();
     spdlog::info(
-        "model {}{}: {} {} v{}, {} parameters, {} MACs per 30 tokens; {} batching, {} worker(s) x {} "
+        "model {}{}: {} {} v{}, {} parameters, {} MACs per 30 tokens; {} batching, {} worker(s) x "
+        "{} "
         "thread(s), batch ≤ {} sentences / {} tokens, queue ≤ {}",
         info.name(), info.is_default() ? " (default)" : "", info.task(), info.architecture(),
         info.version(), info.parameters(), info.macs_30_tokens(), info.batching(), batching.workers,

@@ -42,8 +42,8 @@ absl::StatusOr<ServedModel*> ModelRegistry::Find(const std::string& name, Task t
     }
   }
   if (name.empty()) {
-    return absl::NotFoundError(absl::StrCat("no ", TaskName(task),
-                                            " model is served; served models: ", ServedNames()));
+    return absl::NotFoundError(
+        absl::StrCat("no ", TaskName(task), " model is served; served models: ", ServedNames()));
   }
   return absl::NotFoundError(
       absl::StrCat("model '", name, "' is not served; served models: ", ServedNames()));

@@ -49,7 +49,8 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
   info.set_parameters(served->model_->parameter_count());
   info.set_macs_30_tokens(MacsFor30Tokens(*served->model_));
   info.set_batching(config.scheduler.step_level ? "step_level" : "request_level");
-  served->scheduler_ = std::make_unique<Scheduler>(served->model_, config.scheduler, metrics);
+  served->scheduler_ =
+      std::make_unique<Scheduler>(served->model_, config.scheduler, metrics, config.name);
   return served;
 }
 

@@ -17,9 +17,9 @@ SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
       "liteformer_batch_padded_tokens",
       "Padded tokens ((sentences + 1) x longest source) of a batch when sentences join it.",
       metrics::ExponentialBuckets(16, 2, 12), labels);
-  m.real_tokens = &registry_.GetCounter("liteformer_batch_real_tokens_total",
-                                        "Source tokens of the sentences that joined a batch.",
-                                        labels);
+  m.real_tokens =
+      &registry_.GetCounter("liteformer_batch_real_tokens_total",
+                            "Source tokens of the sentences that joined a batch.", labels);
   m.padded_tokens = &registry_.GetCounter(
       "liteformer_batch_padded_tokens_total",
       "Source tokens those sentences would take padded to the longest of their batch.", labels);
@@ -27,11 +27,11 @@ SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
       "liteformer_padding_ratio",
       "1 - real / padded source tokens since start (the engine itself packs without padding).",
       labels);
-  m.queue_depth = &registry_.GetGauge("liteformer_queue_depth", "Sentences waiting in the queue.",
-                                      labels);
-  m.tokens_generated = &registry_.GetCounter(
-      "liteformer_tokens_generated_total", "Tokens produced (best hypotheses, </s> included).",
-      labels);
+  m.queue_depth =
+      &registry_.GetGauge("liteformer_queue_depth", "Sentences waiting in the queue.", labels);
+  m.tokens_generated =
+      &registry_.GetCounter("liteformer_tokens_generated_total",
+                            "Tokens produced (best hypotheses, </s> included).", labels);
   m.macs = &registry_.GetCounter("liteformer_macs_total",
                                  "Multiply-adds executed (the paper's convention).", labels);
   m.steps = &registry_.GetCounter("liteformer_decoder_steps_total", "Decoder steps run.", labels);
@@ -46,7 +46,8 @@ void ServerMetrics::RecordRequest(const std::string& model, const std::string& m
       .Increment();
   registry_
       .GetHistogram("liteformer_request_seconds", "RPC latency, from arrival to the last byte.",
-                    metrics::ExponentialBuckets(0.001, 2, 16), {{"model", model}, {"method", method}})
+                    metrics::ExponentialBuckets(0.001, 2, 16),
+                    {{"model", model}, {"method", method}})
       .Observe(seconds);
 }
 

@@ -19,8 +19,8 @@ class ServerMetrics {
   SchedulerMetrics ForModel(const std::string& model);
 
   // One finished RPC: its count by status code and its latency.
-  void RecordRequest(const std::string& model, const std::string& method,
-                     absl::StatusCode code, double seconds);
+  void RecordRequest(const std::string& model, const std::string& method, absl::StatusCode code,
+                     double seconds);
 
  private:
   metrics::Registry registry_;

@@ -48,18 +48,18 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::Load(const std::string& dire
     const int target_size = config.vocab.target_size;
     const int decoder_dim = config.decoder.embed_dim;
     if (config.adaptive_input) {
-      ASSIGN_OR_RETURN(decoder_embedding, TokenEmbedding::LoadAdaptive(
-                                              weights, *config.adaptive_input, target_size,
-                                              decoder_dim));
+      ASSIGN_OR_RETURN(
+          decoder_embedding,
+          TokenEmbedding::LoadAdaptive(weights, *config.adaptive_input, target_size, decoder_dim));
     } else if (config.share_all_embeddings) {
       // One matrix: encoder input, decoder input and output projection.
       ASSIGN_OR_RETURN(decoder_embedding,
-                       TokenEmbedding::LoadTied(weights, "encoder.embed_tokens.weight",
-                                                target_size, decoder_dim));
+                       TokenEmbedding::LoadTied(weights, "encoder.embed_tokens.weight", target_size,
+                                                decoder_dim));
     } else if (config.share_decoder_input_output_embed) {
       ASSIGN_OR_RETURN(decoder_embedding,
-                       TokenEmbedding::LoadTied(weights, "decoder.embed_tokens.weight",
-                                                target_size, decoder_dim));
+                       TokenEmbedding::LoadTied(weights, "decoder.embed_tokens.weight", target_size,
+                                                decoder_dim));
     } else {
       ASSIGN_OR_RETURN(decoder_embedding,
                        TokenEmbedding::LoadPlain(weights, "decoder.embed_tokens.weight",
@@ -68,10 +68,10 @@ absl::StatusOr<std::shared_ptr<const Model>> Model::Load(const std::string& dire
     if (config.encoder) {
       std::shared_ptr<const TokenEmbedding> encoder_embedding = decoder_embedding;
       if (!config.share_all_embeddings) {
-        ASSIGN_OR_RETURN(encoder_embedding,
-                         TokenEmbedding::LoadPlain(weights, "encoder.embed_tokens.weight",
-                                                   config.vocab.source_size,
-                                                   config.encoder->embed_dim));
+        ASSIGN_OR_RETURN(
+            encoder_embedding,
+            TokenEmbedding::LoadPlain(weights, "encoder.embed_tokens.weight",
+                                      config.vocab.source_size, config.encoder->embed_dim));
       }
       ASSIGN_OR_RETURN(model->encoder_, Encoder::Load(weights, config, encoder_embedding));
     }

@@ -11,8 +11,8 @@
 #include "engine/models/model.h"
 #include "engine/search/decoding_batch.h"
 #include "engine/search/decoding_options.h"
-#include "engine/search/sentence_jobs.h"
 #include "engine/search/hypothesis.h"
+#include "engine/search/sentence_jobs.h"
 #include "engine/tensor/compute_context.h"
 
 namespace liteformer {

@@ -41,9 +41,9 @@ absl::StatusOr<SentenceJob> MakeTranslationJob(const Model& model, const std::ve
   job.source = source;
   job.source.push_back(kEos);
   if (static_cast<int>(job.source.size()) > config.max_source_positions) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, ": ", job.source.size(), " tokens with </s> exceed max_source_positions ",
-                     config.max_source_positions));
+    return absl::InvalidArgumentError(absl::StrCat(label, ": ", job.source.size(),
+                                                   " tokens with </s> exceed max_source_positions ",
+                                                   config.max_source_positions));
   }
   const int max_len =
       MaxLenForSource(static_cast<int>(job.source.size()), options, config.max_target_positions);
@@ -65,12 +65,12 @@ absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vec
   const ModelConfig& config = model.config();
   RETURN_IF_ERROR(CheckIds(prompt, config.vocab.target_size, label));
   // Prompt and generated tokens (with </s>) stay within the positions.
-  const int max_len = std::min(
-      options.max_tokens, config.max_target_positions - 1 - static_cast<int>(prompt.size()));
+  const int max_len = std::min(options.max_tokens,
+                               config.max_target_positions - 1 - static_cast<int>(prompt.size()));
   if (max_len < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, ": ", prompt.size(), " tokens leave no room within max_target_positions ",
-                     config.max_target_positions));
+    return absl::InvalidArgumentError(absl::StrCat(
+        label, ": ", prompt.size(), " tokens leave no room within max_target_positions ",
+        config.max_target_positions));
   }
   SentenceJob job;
   job.history = {kEos};
@@ -85,18 +85,18 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
   const ModelConfig& config = model.config();
   RETURN_IF_ERROR(CheckIds(target, config.vocab.target_size, label + " target"));
   if (target.size() + 1 > static_cast<std::size_t>(config.max_target_positions)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(label, " target: ", target.size() + 1,
-                     " tokens with </s> exceed max_target_positions ", config.max_target_positions));
+    return absl::InvalidArgumentError(absl::StrCat(label, " target: ", target.size() + 1,
+                                                   " tokens with </s> exceed max_target_positions ",
+                                                   config.max_target_positions));
   }
   SentenceJob job;
   if (model.is_encoder_decoder()) {
     if (source.empty()) return absl::InvalidArgumentError(absl::StrCat(label, ": an empty source"));
     RETURN_IF_ERROR(CheckIds(source, config.vocab.source_size, label + " source"));
     if (source.size() + 1 > static_cast<std::size_t>(config.max_source_positions)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(label, " source: ", source.size() + 1,
-                       " tokens with </s> exceed max_source_positions ", config.max_source_positions));
+      return absl::InvalidArgumentError(absl::StrCat(
+          label, " source: ", source.size() + 1, " tokens with </s> exceed max_source_positions ",
+          config.max_source_positions));
     }
     job.source = source;
     job.source.push_back(kEos);

@@ -120,8 +120,9 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
     }
     ServedModelConfig model;
     model.path = entry.path();
-    model.name = entry.name().empty() ? fs::path(entry.path()).lexically_normal().filename().string()
-                                      : entry.name();
+    model.name = entry.name().empty()
+                     ? fs::path(entry.path()).lexically_normal().filename().string()
+                     : entry.name();
     if (model.name.empty()) model.name = fs::path(entry.path()).parent_path().filename().string();
     for (const ServedModelConfig& other : resolved.models) {
       if (other.name == model.name) {

@@ -42,8 +42,7 @@ absl::StatusOr<v1::ServerConfig> ReadServerConfig(const std::string& path);
 // Fills in defaults and finds the models: the config's list, or every
 // directory with a config.json under models_dir. `cores` divides threads.
 absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig& config,
-                                                         const std::string& source_name,
-                                                         int cores);
+                                                         const std::string& source_name, int cores);
 
 }  // namespace liteformer
 

@@ -10,8 +10,8 @@ namespace {
 
 absl::Status OverLimit(absl::string_view option, std::uint32_t value, absl::string_view limit,
                        int limit_value) {
-  return absl::InvalidArgumentError(absl::StrCat(option, " = ", value, " exceeds ", limit, " = ",
-                                                 limit_value));
+  return absl::InvalidArgumentError(
+      absl::StrCat(option, " = ", value, " exceeds ", limit, " = ", limit_value));
 }
 
 }  // namespace
@@ -19,7 +19,7 @@ absl::Status OverLimit(absl::string_view option, std::uint32_t value, absl::stri
 int MaxTokensPerSentence(const Model& model, const RequestLimits& limits) {
   const ModelConfig& config = model.config();
   const int positions =
-      model.is_encoder_decoder() ? config.max_source_positions : config.max_target_positions - 1;
+      (model.is_encoder_decoder() ? config.max_source_positions : config.max_target_positions) - 1;
   return limits.max_tokens_per_sentence > 0 ? std::min(limits.max_tokens_per_sentence, positions)
                                             : positions;
 }
@@ -64,8 +64,8 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
     options.max_tokens = static_cast<int>(request.max_length());
   }
   if (options.nbest > options.rows()) {
-    return absl::InvalidArgumentError(absl::StrCat("num_hypotheses = ", options.nbest,
-                                                   " exceeds beam_size = ", options.rows()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_hypotheses = ", options.nbest, " exceeds beam_size = ", options.rows()));
   }
   RETURN_IF_ERROR(options.Validate());
   return options;

@@ -17,7 +17,8 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
                                                 std::uint32_t max_tokens, const Model& model,
                                                 const RequestLimits& limits);
 
-// The most tokens (with </s>) one sentence may have for `model`.
+// The most tokens one sentence may have for `model` (without the </s> the
+// engine appends).
 int MaxTokensPerSentence(const Model& model, const RequestLimits& limits);
 
 }  // namespace liteformer

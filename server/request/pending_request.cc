@@ -4,7 +4,8 @@
 
 namespace liteformer {
 
-PendingRequest::PendingRequest(std::vector<int> sentences_per_text, TextDone text_done,
+PendingRequest::PendingRequest(std::vector<int> sentences_per_text,
+                               const std::vector<int>& input_tokens, TextDone text_done,
                                RequestDone request_done)
     : missing_(std::move(sentences_per_text)),
       text_done_(std::move(text_done)),
@@ -13,6 +14,10 @@ PendingRequest::PendingRequest(std::vector<int> sentences_per_text, TextDone tex
   text_totals_.resize(missing_.size());
   for (std::size_t i = 0; i < missing_.size(); ++i) results_[i].resize(missing_[i]);
   texts_missing_ = static_cast<int>(missing_.size());
+  for (std::size_t i = 0; i < input_tokens.size() && i < text_totals_.size(); ++i) {
+    text_totals_[i].input_tokens = input_tokens[i];
+    totals_.input_tokens += input_tokens[i];
+  }
 }
 
 absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)>

@@ -20,6 +20,7 @@ namespace liteformer {
 
 // What serving the request (or one text) cost.
 struct RequestTotals {
+  int input_tokens = 0;  // Source or prompt tokens, </s> included.
   long macs = 0;
   int output_tokens = 0;
   absl::Duration max_queued;
@@ -34,7 +35,9 @@ class PendingRequest : public std::enable_shared_from_this<PendingRequest> {
   // Once: OK after every text was reported, or the first failure.
   using RequestDone = std::function<void(const absl::Status& status, const RequestTotals& totals)>;
 
-  PendingRequest(std::vector<int> sentences_per_text, TextDone text_done, RequestDone request_done);
+  // input_tokens: one count per text.
+  PendingRequest(std::vector<int> sentences_per_text, const std::vector<int>& input_tokens,
+                 TextDone text_done, RequestDone request_done);
 
   // The callback for job (text, sentence).
   absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> DoneCallback(

@@ -34,16 +34,19 @@ void Complete(std::unique_ptr<Job> job, absl::StatusOr<FinishedSentence> result,
 absl::Status JobStopReason(const Job& job, absl::Time now) {
   if (job.cancelled && job.cancelled()) return absl::CancelledError("the call was cancelled");
   if (now >= job.deadline) {
-    return absl::DeadlineExceededError(
-        job.started == absl::Time() ? "deadline exceeded before the sentence reached a batch"
-                                    : "deadline exceeded while decoding");
+    return absl::DeadlineExceededError(job.started == absl::Time()
+                                           ? "deadline exceeded before the sentence reached a batch"
+                                           : "deadline exceeded while decoding");
   }
   return absl::OkStatus();
 }
 
 Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options,
-                     SchedulerMetrics metrics)
-    : model_(std::move(model)), options_(options), metrics_(metrics) {
+                     SchedulerMetrics metrics, std::string name)
+    : model_(std::move(model)),
+      options_(options),
+      metrics_(metrics),
+      name_(name.empty() ? model_->config().name : std::move(name)) {
   live_workers_ = options_.workers;
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
@@ -55,10 +58,13 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (draining_) return absl::UnavailableError("the server is shutting down");
-    if (queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
-      return absl::UnavailableError(absl::StrCat(
-          "the queue of model '", model_->config().name, "' is full (", queue_.size(), " of ",
-          options_.max_queue_size, " sentences waiting); retry later"));
+    // A request larger than the whole queue still gets in when the queue is
+    // empty: refusing it would be final, not a "retry later".
+    if (!queue_.empty() &&
+        queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
+      return absl::UnavailableError(absl::StrCat("the queue of model '", name_, "' is full (",
+                                                 queue_.size(), " of ", options_.max_queue_size,
+                                                 " sentences waiting); retry later"));
     }
     for (std::unique_ptr<Job>& job : jobs) {
       job->enqueued = now;
@@ -103,7 +109,8 @@ int Scheduler::queue_depth() const {
 }
 
 void Scheduler::UpdateQueueDepthLocked() {
-  if (metrics_.queue_depth != nullptr) metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
+  if (metrics_.queue_depth != nullptr)
+    metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
 }
 
 std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
@@ -237,8 +244,9 @@ void Scheduler::WorkerLoop() {
       try {
         batch->Add(ctx, std::move(sentences));
       } catch (const std::exception& e) {
-        const absl::Status status = absl::InternalError(absl::StrCat("encoding failed: ", e.what()));
-        spdlog::error("model {}: {}", model_->config().name, std::string(status.message()));
+        const absl::Status status =
+            absl::InternalError(absl::StrCat("encoding failed: ", e.what()));
+        spdlog::error("model {}: {}", name_, std::string(status.message()));
         for (std::unique_ptr<Job>& job : admitted) Complete(std::move(job), status, absl::Now());
         fail_running(status);
         continue;
@@ -255,7 +263,7 @@ void Scheduler::WorkerLoop() {
       batch->Step(ctx);
     } catch (const std::exception& e) {
       const absl::Status status = absl::InternalError(absl::StrCat("decoding failed: ", e.what()));
-      spdlog::error("model {}: {}", model_->config().name, std::string(status.message()));
+      spdlog::error("model {}: {}", name_, std::string(status.message()));
       fail_running(status);
       continue;
     }
@@ -272,7 +280,8 @@ void Scheduler::WorkerLoop() {
       running.erase(it);
       Add(metrics_.macs, static_cast<double>(finished.macs));
       if (!finished.hypotheses.empty()) {
-        Add(metrics_.tokens_generated, static_cast<double>(finished.hypotheses.front().tokens.size()));
+        Add(metrics_.tokens_generated,
+            static_cast<double>(finished.hypotheses.front().tokens.size()));
       }
       Complete(std::move(job), std::move(finished), stepped);
     }

@@ -29,10 +29,10 @@ namespace liteformer {
 // Where the scheduler reports; any pointer may be null.
 struct SchedulerMetrics {
   metrics::Histogram* queue_seconds = nullptr;
-  metrics::Histogram* batch_size = nullptr;        // Sentences per step.
-  metrics::Histogram* batch_tokens = nullptr;      // Padded tokens of a formed batch.
-  metrics::Counter* real_tokens = nullptr;         // Source tokens admitted.
-  metrics::Counter* padded_tokens = nullptr;       // What padding to the longest would cost.
+  metrics::Histogram* batch_size = nullptr;    // Sentences per step.
+  metrics::Histogram* batch_tokens = nullptr;  // Padded tokens of a formed batch.
+  metrics::Counter* real_tokens = nullptr;     // Source tokens admitted.
+  metrics::Counter* padded_tokens = nullptr;   // What padding to the longest would cost.
   metrics::Gauge* padding_ratio = nullptr;
   metrics::Gauge* queue_depth = nullptr;
   metrics::Counter* tokens_generated = nullptr;
@@ -42,14 +42,16 @@ struct SchedulerMetrics {
 
 class Scheduler {
  public:
+  // `name`: the model's name in messages (empty: its config.json name).
   Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options,
-            SchedulerMetrics metrics = {});
+            SchedulerMetrics metrics = {}, std::string name = "");
   ~Scheduler();  // Drains with no grace.
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // All or nothing: UNAVAILABLE when the queue has no room for every job or
-  // the scheduler is draining (the jobs' `done` is then not called).
+  // All or nothing: UNAVAILABLE when the queue has no room for every job
+  // (an empty queue takes any number) or the scheduler is draining; the
+  // jobs' `done` is then not called and they stay in `jobs`.
   absl::Status Submit(std::vector<std::unique_ptr<Job>>& jobs);
 
   // Stops taking jobs, lets queued and running work finish for up to
@@ -76,6 +78,7 @@ class Scheduler {
   const std::shared_ptr<const Model> model_;
   const SchedulerOptions options_;
   const SchedulerMetrics metrics_;
+  const std::string name_;
 
   mutable std::mutex mu_;
   std::condition_variable work_ready_;

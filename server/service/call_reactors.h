@@ -37,8 +37,8 @@ class CallRecord {
                            absl::ToDoubleSeconds(absl::Now() - start_));
     if (!status.ok()) {
       // The status only: request text never reaches the logs at info level.
-      spdlog::info("{} model={} failed: {}: {}", method_, model_, StatusCodeName(status.code()),
-                   std::string(status.message()));
+      spdlog::info("{} model={} failed: {}: {}", method_, model_.empty() ? "-" : model_,
+                   StatusCodeName(status.code()), std::string(status.message()));
     }
   }
 

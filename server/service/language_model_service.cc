@@ -73,11 +73,11 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
       message.add_ids(best.tokens[i]);
     }
     message.set_finished(true);
-    *message.mutable_usage() = MakeUsage(served, totals, 0);
+    *message.mutable_usage() = MakeUsage(served, totals);
     call->Write(std::move(message));
   };
   callbacks.request_done = [call](const ServedModel*, const absl::Status& status,
-                                  const RequestTotals&, int) { call->Complete(status); };
+                                  const RequestTotals&) { call->Complete(status); };
   StartTextCall(context_, std::move(text_call), std::move(callbacks),
                 [call](const std::string& name) { call->record().set_model(name); });
   return call;
@@ -98,8 +98,7 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
 
   TextCallbacks callbacks;
   callbacks.text_done = [response](const ServedModel&, int text,
-                                   std::vector<FinishedSentence>& sentences,
-                                   const RequestTotals&) {
+                                   std::vector<FinishedSentence>& sentences, const RequestTotals&) {
     const ScoreResult score = ToScoreResult(sentences.front());
     v1::ScoreResult& result = *response->mutable_results(text);
     result.set_log_prob(score.log_prob);
@@ -108,9 +107,9 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
     for (float value : score.token_scores) result.add_token_scores(value);
   };
   callbacks.request_done = [call, response](const ServedModel* served, const absl::Status& status,
-                                            const RequestTotals& totals, int input_tokens) {
+                                            const RequestTotals& totals) {
     if (status.ok()) {
-      *response->mutable_usage() = MakeUsage(*served, totals, input_tokens);
+      *response->mutable_usage() = MakeUsage(*served, totals);
     } else {
       response->Clear();
     }

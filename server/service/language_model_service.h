@@ -13,8 +13,7 @@ class LanguageModelService final : public v1::LanguageModel::CallbackService {
 
   grpc::ServerWriteReactor<v1::GenerateResponse>* Generate(
       grpc::CallbackServerContext* rpc, const v1::GenerateRequest* request) override;
-  grpc::ServerUnaryReactor* Score(grpc::CallbackServerContext* rpc,
-                                  const v1::ScoreRequest* request,
+  grpc::ServerUnaryReactor* Score(grpc::CallbackServerContext* rpc, const v1::ScoreRequest* request,
                                   v1::ScoreResponse* response) override;
 
  private:

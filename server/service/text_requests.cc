@@ -20,10 +20,15 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
                                                            const RequestLimits& limits) {
   const std::string& text = call.texts[index];
   const std::string label = absl::StrCat("texts[", index, "]");
-  if (text.size() > static_cast<std::size_t>(limits.max_chars_per_text)) {
-    return absl::InvalidArgumentError(absl::StrCat(label, ": ", text.size(),
-                                                   " bytes exceed max_chars_per_text = ",
-                                                   limits.max_chars_per_text));
+  // Characters are counted as UTF-8 sequences (bytes that do not continue one);
+  // invalid UTF-8 is reported by the tokenizer with its byte offset.
+  const long characters = std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  });
+  if (characters > limits.max_chars_per_text) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": ", characters,
+                     " characters exceed max_chars_per_text = ", limits.max_chars_per_text));
   }
   if (absl::StripAsciiWhitespace(text).empty() && call.work != TextWork::kGenerate) {
     return absl::InvalidArgumentError(absl::StrCat(label, " is empty"));
@@ -52,10 +57,10 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
       return absl::Status(ids.status().code(),
                           absl::StrCat(sentence_label, ": ", ids.status().message()));
     }
-    if (static_cast<int>(ids->size()) + 1 > max_tokens) {
+    if (static_cast<int>(ids->size()) > max_tokens) {
       return absl::InvalidArgumentError(
-          absl::StrCat(sentence_label, ": ", ids->size() + 1,
-                       " tokens (with </s>) exceed max_tokens_per_sentence = ", max_tokens));
+          absl::StrCat(sentence_label, ": ", ids->size(),
+                       " tokens exceed max_tokens_per_sentence = ", max_tokens));
     }
     sentences.push_back(*std::move(ids));
   }
@@ -79,9 +84,8 @@ absl::StatusOr<SentenceJob> MakeJob(const ServedModel& model, const TextCall& ca
 absl::Status CheckTexts(const TextCall& call, const RequestLimits& limits) {
   if (call.texts.empty()) return absl::InvalidArgumentError("texts is empty: nothing to do");
   if (call.texts.size() > static_cast<std::size_t>(limits.max_texts_per_request)) {
-    return absl::InvalidArgumentError(absl::StrCat(call.texts.size(),
-                                                   " texts exceed max_texts_per_request = ",
-                                                   limits.max_texts_per_request));
+    return absl::InvalidArgumentError(absl::StrCat(
+        call.texts.size(), " texts exceed max_texts_per_request = ", limits.max_texts_per_request));
   }
   return absl::OkStatus();
 }
@@ -95,7 +99,7 @@ std::vector<std::string> ToTexts(const google::protobuf::RepeatedPtrField<std::s
 void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbacks,
                    const std::function<void(const std::string&)>& record_model) {
   auto refuse = [&](const ServedModel* model, const absl::Status& status) {
-    callbacks.request_done(model, status, RequestTotals{}, 0);
+    callbacks.request_done(model, status, RequestTotals{});
   };
   if (context.draining.load()) {
     return refuse(nullptr, absl::UnavailableError("the server is shutting down"));
@@ -113,25 +117,27 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
 
   std::vector<std::vector<std::vector<int>>> texts;
   std::vector<int> sentences_per_text;
-  int input_tokens = 0;
+  std::vector<int> input_tokens;
   for (int i = 0; i < static_cast<int>(call.texts.size()); ++i) {
     absl::StatusOr<std::vector<std::vector<int>>> sentences =
         TokenizeText(model, call, i, context.limits);
     if (!sentences.ok()) return refuse(&model, sentences.status());
-    for (const std::vector<int>& ids : *sentences) input_tokens += static_cast<int>(ids.size()) + 1;
+    int tokens = 0;
+    for (const std::vector<int>& ids : *sentences) tokens += static_cast<int>(ids.size()) + 1;
+    input_tokens.push_back(tokens);
     sentences_per_text.push_back(static_cast<int>(sentences->size()));
     texts.push_back(*std::move(sentences));
   }
 
   auto pending = std::make_shared<PendingRequest>(
-      std::move(sentences_per_text),
+      std::move(sentences_per_text), input_tokens,
       [&model, text_done = callbacks.text_done](int text, std::vector<FinishedSentence>& sentences,
                                                 const RequestTotals& totals) {
         if (text_done) text_done(model, text, sentences, totals);
       },
-      [&model, request_done = callbacks.request_done, input_tokens](
-          const absl::Status& status, const RequestTotals& totals) {
-        request_done(&model, status, totals, input_tokens);
+      [&model, request_done = callbacks.request_done](const absl::Status& status,
+                                                      const RequestTotals& totals) {
+        request_done(&model, status, totals);
       });
   // The RPC's cancellation and the request's own failure stop the same jobs.
   std::shared_ptr<std::atomic<bool>> rpc_cancelled = call.cancelled;
@@ -139,9 +145,8 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::vector<std::unique_ptr<Job>> jobs;
   for (std::size_t t = 0; t < texts.size(); ++t) {
     for (std::size_t s = 0; s < texts[t].size(); ++s) {
-      const std::string label = texts[t].size() == 1
-                                    ? absl::StrCat("texts[", t, "]")
-                                    : absl::StrCat("texts[", t, "] sentence ", s);
+      const std::string label = texts[t].size() == 1 ? absl::StrCat("texts[", t, "]")
+                                                     : absl::StrCat("texts[", t, "] sentence ", s);
       absl::StatusOr<SentenceJob> sentence = MakeJob(model, call, *options, texts[t][s], label);
       if (!sentence.ok()) return refuse(&model, sentence.status());
       auto job = std::make_unique<Job>();
@@ -196,11 +201,11 @@ v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& 
   return result;
 }
 
-v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals, int input_tokens) {
+v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals) {
   v1::Usage usage;
   usage.set_model(model.name());
   usage.set_model_version(model.info().version());
-  usage.set_input_tokens(input_tokens);
+  usage.set_input_tokens(totals.input_tokens);
   usage.set_output_tokens(totals.output_tokens);
   usage.set_macs(static_cast<std::uint64_t>(totals.macs));
   usage.set_queue_seconds(absl::ToDoubleSeconds(totals.max_queued));

@@ -40,7 +40,7 @@ struct TextCallbacks {
                      const RequestTotals& totals)>
       text_done;
   std::function<void(const ServedModel* model, const absl::Status& status,
-                     const RequestTotals& totals, int input_tokens)>
+                     const RequestTotals& totals)>
       request_done;
   // Generate: each token as soon as it is chosen (sampling and greedy).
   std::function<void(const ServedModel& model, int token)> on_token;
@@ -58,7 +58,7 @@ std::vector<std::string> ToTexts(const google::protobuf::RepeatedPtrField<std::s
 v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& sentences,
                          bool with_scores);
 
-v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals, int input_tokens);
+v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals);
 
 }  // namespace liteformer
 

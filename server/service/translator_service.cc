@@ -24,12 +24,10 @@ TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::stri
 
 // Translate and Summarize: one response holding every text's result.
 template <typename Response>
-grpc::ServerUnaryReactor* StartUnaryDecode(ServiceContext& context, Task task,
-                                           const char* method, grpc::CallbackServerContext* rpc,
-                                           const std::string& model,
-                                           const google::protobuf::RepeatedPtrField<std::string>& texts,
-                                           const v1::DecodingOptions& options,
-                                           Response* response) {
+grpc::ServerUnaryReactor* StartUnaryDecode(
+    ServiceContext& context, Task task, const char* method, grpc::CallbackServerContext* rpc,
+    const std::string& model, const google::protobuf::RepeatedPtrField<std::string>& texts,
+    const v1::DecodingOptions& options, Response* response) {
   auto* call = new UnaryCall(context.metrics, method);
   for (int i = 0; i < texts.size(); ++i) response->add_results();
   const bool with_scores = options.return_scores();
@@ -40,16 +38,17 @@ grpc::ServerUnaryReactor* StartUnaryDecode(ServiceContext& context, Task task,
     *response->mutable_results(text) = JoinSentences(served.codec(), sentences, with_scores);
   };
   callbacks.request_done = [call, response](const ServedModel* served, const absl::Status& status,
-                                            const RequestTotals& totals, int input_tokens) {
+                                            const RequestTotals& totals) {
     if (status.ok()) {
-      *response->mutable_usage() = MakeUsage(*served, totals, input_tokens);
+      *response->mutable_usage() = MakeUsage(*served, totals);
     } else {
       response->Clear();
     }
     call->Complete(status);
   };
   StartTextCall(context, DecodeCall(task, rpc, model, texts, options, call->cancelled()),
-                std::move(callbacks), [call](const std::string& name) { call->record().set_model(name); });
+                std::move(callbacks),
+                [call](const std::string& name) { call->record().set_model(name); });
   return call;
 }
 
@@ -80,12 +79,11 @@ grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::Transl
     v1::TranslateStreamResponse message;
     message.set_index(text);
     *message.mutable_result() = JoinSentences(served.codec(), sentences, with_scores);
-    int input_tokens = 0;  // Per text, the request's input is not split.
-    *message.mutable_usage() = MakeUsage(served, totals, input_tokens);
+    *message.mutable_usage() = MakeUsage(served, totals);
     call->Write(std::move(message));
   };
   callbacks.request_done = [call](const ServedModel*, const absl::Status& status,
-                                  const RequestTotals&, int) { call->Complete(status); };
+                                  const RequestTotals&) { call->Complete(status); };
   StartTextCall(context_,
                 DecodeCall(Task::kTranslation, rpc, request->model(), request->texts(),
                            request->options(), call->cancelled()),

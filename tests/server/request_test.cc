@@ -126,8 +126,7 @@ TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
   EXPECT_THAT(status.message(), HasSubstr(unknown));
   EXPECT_THAT(status.message(), HasSubstr("line 2"));
   EXPECT_THAT(status.message(), HasSubstr("foo"));
-  EXPECT_EQ(ReadServerConfig("/nonexistent/x.pbtxt").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadServerConfig("/nonexistent/x.pbtxt").status().code(), absl::StatusCode::kNotFound);
   v1::ServerConfig twice;
   twice.add_models()->set_path("/a/m");
   twice.add_models()->set_path("/b/m");

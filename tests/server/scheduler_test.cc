@@ -100,7 +100,8 @@ TEST_P(SchedulerTest, ResultsEqualOfflineDecodingWhateverTheBatch) {
   WaitAll();
   ComputeContext ctx(1);
   for (std::size_t i = 0; i < sources.size(); ++i) {
-    absl::StatusOr<std::vector<DecodeResult>> alone = Translate(ctx, *model_, {sources[i]}, options_);
+    absl::StatusOr<std::vector<DecodeResult>> alone =
+        Translate(ctx, *model_, {sources[i]}, options_);
     ASSERT_TRUE(alone.ok());
     const Outcome& outcome = outcomes_[static_cast<int>(i)];
     ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();

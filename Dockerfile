@@ -1,0 +1,78 @@
+# liteformer-server image: docker build -t liteformer .
+#
+# Build stage: the same set-up script as the README (scripts/install-deps.sh,
+# so CI's run of that script also tests the image's install steps) and a
+# CMake build of the deployable targets. Nothing is downloaded besides Debian
+# packages through apt.
+FROM debian:bookworm AS build
+WORKDIR /src
+# The script alone first, so that its (large) package layer is cached across
+# source changes; then the repository.
+COPY scripts/install-deps.sh scripts/install-deps.sh
+RUN bash scripts/install-deps.sh
+COPY . .
+# x86-64-v3 (AVX2/FMA): portable across the x86-64 nodes an image may land on;
+# the AVX-512 GEMV still checks the CPU at run time.
+RUN cmake -S . -B /build -G Ninja \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DLITEFORMER_MARCH=x86-64-v3 \
+      -DLITEFORMER_BUILD_TESTS=OFF \
+      -DLITEFORMER_BUILD_BENCH=OFF \
+ && cmake --build /build --target liteformer-server liteformer-client liteformer-load liteformer_spm
+
+# Runtime stage: bookworm-slim plus the shared libraries the binaries and the
+# sentencepiece shim link (ldd build/bin/* build/lib/libliteformer_spm.so,
+# mapped to packages with dpkg -S; tests/python/test_deploy_manifests.py
+# checks this list against ldd). libc6, libstdc++6 and libgcc-s1 are in the base.
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libabsl20220623 \
+      libbrotli1 \
+      libc-ares2 \
+      libcpp-httplib0.11 \
+      libdnnl2 \
+      libfmt9 \
+      libgomp1 \
+      libgrpc++1.51 \
+      libgrpc29 \
+      libprotobuf32 \
+      libre2-9 \
+      libsentencepiece0 \
+      libspdlog1.10 \
+      libssl3 \
+      ocl-icd-libopencl1 \
+      zlib1g \
+ && rm -rf /var/lib/apt/lists/*
+
+RUN groupadd --system --gid 10001 liteformer \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
+      --shell /usr/sbin/nologin liteformer
+
+# The shim is found at <executable>/../lib/libliteformer_spm.so
+# (engine/text/sentencepiece_tokenizer.cc).
+COPY --from=build /build/bin/liteformer-server /build/bin/liteformer-client /build/bin/liteformer-load \
+     /opt/liteformer/bin/
+COPY --from=build /build/lib/libliteformer_spm.so /opt/liteformer/lib/
+COPY models/ /opt/liteformer/models/
+COPY deploy/k8s/server.pbtxt /etc/liteformer/server.pbtxt
+
+ENV PATH=/opt/liteformer/bin:$PATH
+# models_dir "models" in the config resolves against the working directory.
+WORKDIR /opt/liteformer
+USER 10001:10001
+
+# gRPC (listen) and Prometheus /metrics (metrics_listen) of deploy/k8s/server.pbtxt.
+EXPOSE 50051 9090
+
+# SIGTERM drains: health NOT_SERVING, new calls UNAVAILABLE, running work
+# finishes within drain_grace_seconds (20), then exit 0. Give `docker stop`
+# more than that: docker stop -t 30 (deploy/docker-compose.yaml does).
+STOPSIGNAL SIGTERM
+
+# grpc.health.v1 service "": exit 0 only when SERVING. The start period covers model loading.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["liteformer-client", "health", "--target=127.0.0.1:50051", "--deadline=2"]
+
+ENTRYPOINT ["liteformer-server"]
+CMD ["--config=/etc/liteformer/server.pbtxt"]

@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Server benchmark: liteformer-load against liteformer-server, with the
+engine's offline batch throughput (and the PyTorch reference's) on the same
+texts measured in the same run.
+
+  /usr/bin/python3 bench/run_server_bench.py [--model models/en-de] [--texts FILE]
+      [--seconds 20] [--threads 2] [--json bench/results-server.json]
+
+Workload (issue 5): a mix of short and long English texts (default: the
+translation test set's shortest and longest lines, 3 short for every long),
+beam 4, one text per request. For step-level and request-level batching in
+turn the server runs with one worker of --threads threads, and liteformer-load
+measures:
+  * unloaded latency (closed loop, 1 in flight);
+  * closed loop at 1/8/32/64 in flight: throughput and latency;
+  * open loop (Poisson) at 50% and 80% of saturation, saturation being the
+    best closed-loop throughput of that batching mode;
+with the latency of short and long texts reported separately.
+Targets: saturation >= 85% of the engine's offline throughput; p99 at 50% of
+saturation <= 3x the unloaded p50; short texts' p99 with step-level batching
+<= half of request-level batching's under the same load.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BIN = ROOT / "build" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def mixed_texts(source: pathlib.Path, count: int) -> list[str]:
+    """count texts: 3/4 the shortest lines of >= 3 words, 1/4 the longest."""
+    lines = [line.strip() for line in source.read_text(encoding="utf-8").splitlines()]
+    lines = sorted({line for line in lines if len(line.split()) >= 3}, key=lambda l: (len(l), l))
+    long_count = count // 4
+    short = lines[: count - long_count]
+    # Longest lines that still fit a model trained on sentences (<= 60 words).
+    long = [line for line in lines if len(line.split()) <= 60][-long_count:]
+    mixed = []
+    for i, text in enumerate(short):
+        mixed.append(text)
+        if i % 3 == 2 and long:
+            mixed.append(long.pop())
+    return mixed + long
+
+
+def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None) -> float:
+    start = time.perf_counter()
+    with stdin_path.open() as stdin:
+        result = subprocess.run(command, stdin=stdin, capture_output=True, text=True, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+    return time.perf_counter() - start
+
+
+class Server:
+    def __init__(self, model: pathlib.Path, step_level: bool, threads: int, log: pathlib.Path):
+        self.port = free_port()
+        self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
+        mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
+        self.config.write(
+            f'models {{ name: "bench" path: "{model.resolve()}" }}\n'
+            f"batching {{ mode: {mode} max_batch_size: 32 max_queue_size: 100000 "
+            f"workers: 1 threads_per_worker: {threads} }}\n"
+            "drain_grace_seconds: 5\n")
+        self.config.close()
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            [str(BIN / "liteformer-server"), f"--config={self.config.name}",
+             f"--listen=127.0.0.1:{self.port}", "--metrics_listen=none"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while subprocess.run([str(BIN / "liteformer-client"), "health",
+                              f"--target=127.0.0.1:{self.port}", "--deadline=1"],
+                             capture_output=True).returncode != 0:
+            if self.process.poll() is not None or time.time() > deadline:
+                raise SystemExit(f"server did not start; see {log}")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+        self.log.close()
+        os.unlink(self.config.name)
+
+
+def load(port: int, texts: pathlib.Path, seconds: float, beam: int, *, concurrency: int = 0,
+         rate: float = 0.0) -> dict:
+    command = [str(BIN / "liteformer-load"), f"--target=127.0.0.1:{port}", f"--input={texts}",
+               f"--beam={beam}", f"--duration={seconds}", "--warmup=2", "--split_by_length",
+               "--quiet", "--json=-", "--deadline=120"]
+    command += [f"--concurrency={concurrency}"] if concurrency else [f"--rate={rate:.3f}",
+                                                                      "--arrival=poisson"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
+    lines = result.stdout.strip().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("{"))
+    return json.loads("\n".join(lines[start:]))
+
+
+def row(label: str, report: dict) -> dict:
+    return {
+        "load": label,
+        "rps": report["requests_per_second"],
+        "p50": report["latency_ms"]["p50"],
+        "p99": report["latency_ms"]["p99"],
+        "short_p99": report.get("short_latency_ms", {}).get("p99", float("nan")),
+        "long_p99": report.get("long_latency_ms", {}).get("p99", float("nan")),
+        "errors": report["failed"],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=pathlib.Path, default=ROOT / "models" / "en-de")
+    parser.add_argument("--texts", type=pathlib.Path,
+                        help="texts, one per line (default: a short/long mix of the test set)")
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--beam", type=int, default=4)
+    parser.add_argument("--no-reference", action="store_true")
+    parser.add_argument("--json", type=pathlib.Path)
+    args = parser.parse_args()
+
+    work = pathlib.Path(tempfile.mkdtemp(prefix="liteformer-server-bench-"))
+    texts = work / "texts.txt"
+    if args.texts:
+        texts.write_text(args.texts.read_text(encoding="utf-8"), encoding="utf-8")
+    else:
+        source = ROOT / "data" / "translation" / "test.en"
+        if not source.exists():
+            raise SystemExit(f"{source} is missing: build the corpus (tools/data/build.py) "
+                             "or pass --texts")
+        texts.write_text("\n".join(mixed_texts(source, args.count)) + "\n", encoding="utf-8")
+    count = len(texts.read_text(encoding="utf-8").splitlines())
+
+    # Offline: the engine on all texts at once, batch 32 — the ceiling.
+    offline_seconds = timed([str(BIN / "liteformer-run"), "translate", "--model", str(args.model),
+                             "--beam", str(args.beam), "--batch-size", "32",
+                             "--threads", str(args.threads)], texts)
+    offline_rps = count / offline_seconds
+    results: dict = {"texts": count, "beam": args.beam, "threads": args.threads,
+                     "offline_engine_rps": offline_rps}
+    print(f"offline engine: {count} texts in {offline_seconds:.2f} s = {offline_rps:.1f} texts/s")
+    if not args.no_reference:
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.threads),
+                   OMP_NUM_THREADS=str(args.threads))
+        if args.threads > 1:
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
+        reference_seconds = timed([sys.executable, str(ROOT / "tools" / "reference_run.py"),
+                                   "translate", "--model", str(args.model), "--beam",
+                                   str(args.beam)], texts, env)
+        results["offline_reference_rps"] = count / reference_seconds
+        print(f"offline PyTorch reference: {count / reference_seconds:.1f} texts/s")
+
+    for step_level in (True, False):
+        mode = "step_level" if step_level else "request_level"
+        server = Server(args.model, step_level, args.threads, work / f"server-{mode}.log")
+        try:
+            rows = []
+            unloaded = load(server.port, texts, args.seconds, args.beam, concurrency=1)
+            rows.append(row("closed 1 (unloaded)", unloaded))
+            saturation = 0.0
+            for concurrency in (8, 32, 64):
+                report = load(server.port, texts, args.seconds, args.beam,
+                              concurrency=concurrency)
+                rows.append(row(f"closed {concurrency}", report))
+                saturation = max(saturation, report["requests_per_second"])
+            for fraction in (0.5, 0.8):
+                report = load(server.port, texts, args.seconds, args.beam,
+                              rate=fraction * saturation)
+                rows.append(row(f"open {int(fraction * 100)}% ({fraction * saturation:.1f}/s)",
+                                report))
+        finally:
+            server.stop()
+        results[mode] = {"rows": rows, "saturation_rps": saturation,
+                         "unloaded_p50_ms": unloaded["latency_ms"]["p50"]}
+        print(f"\n{mode}: saturation {saturation:.1f} texts/s = "
+              f"{saturation / offline_rps:.2f} x offline engine")
+        print(f"{'load':<24}{'texts/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'short p99':>11}"
+              f"{'long p99':>10}{'errors':>8}")
+        for r in rows:
+            print(f"{r['load']:<24}{r['rps']:>9.1f}{r['p50']:>9.0f}{r['p99']:>9.0f}"
+                  f"{r['short_p99']:>11.0f}{r['long_p99']:>10.0f}{r['errors']:>8}")
+
+    step, request = results["step_level"], results["request_level"]
+    open50 = {m: next(r for r in results[m]["rows"] if r["load"].startswith("open 50"))
+              for m in ("step_level", "request_level")}
+    open80 = {m: next(r for r in results[m]["rows"] if r["load"].startswith("open 80"))
+              for m in ("step_level", "request_level")}
+    summary = {
+        "saturation_vs_offline": step["saturation_rps"] / offline_rps,
+        "p99_at_50pct_vs_unloaded_p50": open50["step_level"]["p99"] / step["unloaded_p50_ms"],
+        "short_p99_step_vs_request_at_80pct":
+            open80["step_level"]["short_p99"] / open80["request_level"]["short_p99"],
+        "short_p99_step_vs_request_at_50pct":
+            open50["step_level"]["short_p99"] / open50["request_level"]["short_p99"],
+    }
+    if "offline_reference_rps" in results:
+        summary["saturation_vs_reference"] = step["saturation_rps"] / results[
+            "offline_reference_rps"]
+    results["summary"] = summary
+    print("\nsummary (step-level unless said):")
+    print(f"  saturation / offline engine throughput: {summary['saturation_vs_offline']:.2f} "
+          "(target >= 0.85)")
+    if "saturation_vs_reference" in summary:
+        print(f"  saturation / offline PyTorch reference: {summary['saturation_vs_reference']:.2f}")
+    print(f"  p99 at 50% load / unloaded p50: {summary['p99_at_50pct_vs_unloaded_p50']:.2f} "
+          "(target <= 3)")
+    print("  short texts' p99, step-level / request-level: "
+          f"{summary['short_p99_step_vs_request_at_50pct']:.2f} at 50% load, "
+          f"{summary['short_p99_step_vs_request_at_80pct']:.2f} at 80% (target <= 0.5)")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

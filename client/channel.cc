@@ -1,0 +1,65 @@
+#include "client/channel.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include "absl/status/status.h"
+#include "client/target_uri.h"
+#include "engine/util/status_macros.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace liteformer::client {
+namespace {
+
+// IPv4 first: a list such as "localhost:5001,localhost:5002" would otherwise
+// get ::1 where the servers listen on 127.0.0.1 only.
+absl::StatusOr<std::string> ResolveHost(const std::string& host) {
+  for (int family : {AF_INET, AF_INET6}) {
+    addrinfo hints{};
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* result = nullptr;
+    if (getaddrinfo(host.c_str(), nullptr, &hints, &result) != 0 || result == nullptr) continue;
+    char address[NI_MAXHOST];
+    const int error = getnameinfo(result->ai_addr, result->ai_addrlen, address, sizeof(address),
+                                  nullptr, 0, NI_NUMERICHOST);
+    freeaddrinfo(result);
+    if (error == 0) return std::string(address);
+  }
+  return absl::NotFoundError("no address found");
+}
+
+}  // namespace
+
+const char kServiceConfigJson[] = R"json({
+  "loadBalancingConfig": [{"round_robin": {}}],
+  "methodConfig": [{
+    "name": [
+      {"service": "liteformer.v1.Translator"},
+      {"service": "liteformer.v1.Summarizer"},
+      {"service": "liteformer.v1.LanguageModel"},
+      {"service": "liteformer.v1.ModelService"}
+    ],
+    "retryPolicy": {
+      "maxAttempts": 5,
+      "initialBackoff": "0.1s",
+      "maxBackoff": "2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE"]
+    }
+  }]
+})json";
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view target) {
+  ASSIGN_OR_RETURN(std::string uri, TargetUri(target, ResolveHost));
+  grpc::ChannelArguments arguments;
+  arguments.SetServiceConfigJSON(kServiceConfigJson);
+  arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
+  // Ours is the only service config: none is looked up in DNS TXT records.
+  arguments.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  return grpc::CreateCustomChannel(uri, grpc::InsecureChannelCredentials(), arguments);
+}
+
+}  // namespace liteformer::client

@@ -1,0 +1,41 @@
+#include "client/decoding_flags.h"
+
+#include "absl/flags/flag.h"
+
+ABSL_FLAG(uint32_t, beam, 0, "Beam size (1 = greedy).");
+ABSL_FLAG(float, lenpen, 0, "Length penalty: score = sum(log p) / length^lenpen.");
+ABSL_FLAG(uint32_t, max_length, 0, "Most tokens produced.");
+ABSL_FLAG(uint32_t, min_length, 0, "</s> is banned before this many tokens.");
+ABSL_FLAG(uint32_t, no_repeat_ngram, 0, "No n-gram of this size is repeated.");
+ABSL_FLAG(uint32_t, nbest, 0, "Hypotheses returned per text (at most --beam).");
+ABSL_FLAG(uint32_t, topk, 0, "Sampling: keep the k most likely tokens.");
+ABSL_FLAG(float, topp, 0, "Sampling: nucleus probability mass.");
+ABSL_FLAG(float, temperature, 0, "Sampling temperature.");
+ABSL_FLAG(uint32_t, max_tokens, 0, "generate: most tokens produced.");
+ABSL_FLAG(bool, scores, false, "Return per-token scores.");
+
+namespace liteformer::client {
+
+liteformer::v1::DecodingOptions DecodingOptionsFromFlags() {
+  liteformer::v1::DecodingOptions options;
+  options.set_beam_size(absl::GetFlag(FLAGS_beam));
+  options.set_length_penalty(absl::GetFlag(FLAGS_lenpen));
+  options.set_max_length(absl::GetFlag(FLAGS_max_length));
+  options.set_min_length(absl::GetFlag(FLAGS_min_length));
+  options.set_no_repeat_ngram_size(absl::GetFlag(FLAGS_no_repeat_ngram));
+  options.set_num_hypotheses(absl::GetFlag(FLAGS_nbest));
+  options.set_return_scores(absl::GetFlag(FLAGS_scores));
+  options.set_top_k(absl::GetFlag(FLAGS_topk));
+  options.set_top_p(absl::GetFlag(FLAGS_topp));
+  options.set_temperature(absl::GetFlag(FLAGS_temperature));
+  return options;
+}
+
+uint32_t MaxTokensFromFlag() { return absl::GetFlag(FLAGS_max_tokens); }
+
+const char kDecodingFlagsUsage[] = R"(decoding (0 = the model's default):
+  --beam=N --lenpen=X --max_length=N --min_length=N --no_repeat_ngram=N
+  --nbest=N --scores   --topk=N --topp=X --temperature=X   --max_tokens=N (generate)
+)";
+
+}  // namespace liteformer::client

@@ -1,0 +1,25 @@
+// The decoding flags shared by liteformer-client and liteformer-load. Zero
+// (the default of each) means "the model's default", as in the API.
+#ifndef LITEFORMER_CLIENT_DECODING_FLAGS_H_
+#define LITEFORMER_CLIENT_DECODING_FLAGS_H_
+
+#include <cstdint>
+
+#include "liteformer/v1/liteformer.pb.h"
+
+namespace liteformer::client {
+
+// --beam --lenpen --max_length --min_length --no_repeat_ngram --nbest
+// --topk --topp --temperature --scores. The sampling seed is not here:
+// liteformer-load's --seed seeds its arrival schedule instead.
+liteformer::v1::DecodingOptions DecodingOptionsFromFlags();
+
+// --max_tokens (GenerateRequest.max_tokens).
+uint32_t MaxTokensFromFlag();
+
+// The flag lines of the usage text, for both binaries.
+extern const char kDecodingFlagsUsage[];
+
+}  // namespace liteformer::client
+
+#endif  // LITEFORMER_CLIENT_DECODING_FLAGS_H_

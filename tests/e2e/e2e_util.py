@@ -1,0 +1,105 @@
+"""Small helpers shared by the e2e test modules."""
+from __future__ import annotations
+
+import random
+import re
+import urllib.request
+from typing import Any, Callable, Iterable
+
+import grpc
+
+# The source dictionary of the translation fixtures (dict.xx.txt): t0 .. t35.
+MT_WORDS = [f"t{i}" for i in range(36)]
+# The language-model fixtures' dict.txt starts with the same words.
+LM_WORDS = [f"t{i}" for i in range(36)]
+
+
+def words(count: int, rng: random.Random | None = None, vocabulary: list[str] = MT_WORDS) -> str:
+    rng = rng or random.Random(count)
+    return " ".join(rng.choice(vocabulary) for _ in range(count))
+
+
+def rpc_error(call: Callable[..., Any], *args: Any, **kwargs: Any) -> grpc.RpcError:
+    """Runs a call (draining it when it is a stream) and returns the RpcError it must raise."""
+    try:
+        result = call(*args, **kwargs)
+        if hasattr(result, "__iter__") and not hasattr(result, "ListFields"):
+            for _ in result:
+                pass
+    except grpc.RpcError as error:
+        return error
+    raise AssertionError(f"{call} succeeded; an error status was expected")
+
+
+def describe(error: grpc.RpcError) -> str:
+    return f"{error.code().name}: {error.details()!r}"
+
+
+def assert_status(error: grpc.RpcError, code: grpc.StatusCode, *words_in_message: str) -> None:
+    assert error.code() == code, f"expected {code.name}, got {describe(error)}"
+    for word in words_in_message:
+        assert word in (error.details() or ""), f"{word!r} not in the message: {describe(error)}"
+
+
+def best(result: Any) -> Any:
+    assert len(result.hypotheses) >= 1, result
+    return result.hypotheses[0]
+
+
+def strip_eos(ids: Iterable[int], eos: int = 2) -> list[int]:
+    ids = list(ids)
+    while ids and ids[-1] == eos:
+        ids.pop()
+    return ids
+
+
+# ------------------------------------------------------------------ Prometheus text format
+SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_prometheus(text: str) -> tuple[dict[str, str], list[tuple[str, dict[str, str], float]]]:
+    """-> ({metric name: TYPE}, [(sample name, labels, value)])."""
+    types: dict[str, str] = {}
+    samples: list[tuple[str, dict[str, str], float]] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            parts = line.split()
+            if len(parts) >= 4 and parts[1] == "TYPE":
+                types[parts[2]] = parts[3]
+            continue
+        match = SAMPLE.match(line)
+        assert match, f"not a Prometheus sample line: {line!r}"
+        name, labels, value = match.groups()
+        samples.append((name, dict(LABEL.findall(labels or "")), float(value)))
+    return types, samples
+
+
+def fetch_metrics(url: str, timeout: float = 10.0) -> tuple[str, str]:
+    """-> (content type, body)."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        assert response.status == 200
+        return response.headers.get("Content-Type", ""), response.read().decode()
+
+
+def metric_type(types: dict[str, str], name: str) -> str | None:
+    """The TYPE of a metric, accepting the OpenMetrics habit of dropping _total."""
+    if name in types:
+        return types[name]
+    if name.endswith("_total"):
+        return types.get(name[: -len("_total")])
+    return None
+
+
+def total(samples: list[tuple[str, dict[str, str], float]], name: str,
+          where: Callable[[dict[str, str]], bool] = lambda labels: True) -> float:
+    return sum(value for sample, labels, value in samples if sample == name and where(labels))
+
+
+def method_is(labels: dict[str, str], method: str) -> bool:
+    """method label "Translate" or "/liteformer.v1.Translator/Translate" or "Translator/Translate"."""
+    value = labels.get("method", "")
+    return value == method or value.endswith("/" + method) or value.endswith("." + method)
