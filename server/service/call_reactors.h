@@ -80,37 +80,62 @@ class StreamCall : public grpc::ServerWriteReactor<Response> {
   const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
   void set_cancel_flag(std::shared_ptr<std::atomic<bool>> flag) { cancelled_ = std::move(flag); }
 
+  // gRPC may run a reaction inline, so StartWrite and Finish are called with
+  // mu_ released; writing_ keeps one write in flight and front() stable.
   void Write(Response response) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closing_) return;
-    pending_.push_back(std::move(response));
-    if (!writing_) StartNextLocked();
+    Response* next = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (closing_) return;
+      pending_.push_back(std::move(response));
+      if (!writing_) {
+        writing_ = true;
+        next = &pending_.front();
+      }
+    }
+    if (next != nullptr) this->StartWrite(next);
   }
 
   // Finishes after everything queued is written (or at once on failure).
   void Complete(const absl::Status& status) {
     record_.Finish(status);
-    std::lock_guard<std::mutex> lock(mu_);
-    closing_ = true;
-    final_status_ = ToGrpcStatus(status);
-    // On failure drop what is not yet being written (front() may be in flight).
-    if (!status.ok()) {
-      while (pending_.size() > (writing_ ? 1u : 0u)) pending_.pop_back();
+    bool finish_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+      final_status_ = ToGrpcStatus(status);
+      // On failure drop what is not yet being written (front() may be in flight).
+      if (!status.ok()) {
+        while (pending_.size() > (writing_ ? 1u : 0u)) pending_.pop_back();
+      }
+      finish_now = !writing_ && !finished_;
+      finished_ = finished_ || finish_now;
     }
-    if (!writing_) this->Finish(final_status_);
+    if (finish_now) this->Finish(final_status_);
   }
 
   void OnWriteDone(bool ok) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    pending_.pop_front();
-    writing_ = false;
-    if (!ok) {
-      pending_.clear();  // The stream is broken (the client left).
-      cancelled_->store(true);
+    Response* next = nullptr;
+    bool finish_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.pop_front();
+      writing_ = false;
+      if (!ok) {
+        pending_.clear();  // The stream is broken (the client left).
+        cancelled_->store(true);
+      }
+      if (!pending_.empty()) {
+        writing_ = true;
+        next = &pending_.front();
+      } else if (closing_ && !finished_) {
+        finished_ = true;
+        finish_now = true;
+      }
     }
-    if (!pending_.empty()) {
-      StartNextLocked();
-    } else if (closing_) {
+    if (next != nullptr) {
+      this->StartWrite(next);
+    } else if (finish_now) {
       this->Finish(final_status_);
     }
   }
@@ -119,18 +144,14 @@ class StreamCall : public grpc::ServerWriteReactor<Response> {
   void OnDone() override { delete this; }
 
  private:
-  void StartNextLocked() {
-    writing_ = true;
-    this->StartWrite(&pending_.front());
-  }
-
   CallRecord record_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
   std::deque<Response> pending_;  // front() is being written while writing_.
   bool writing_ = false;
   bool closing_ = false;
-  grpc::Status final_status_;
+  bool finished_ = false;
+  grpc::Status final_status_;  // Not changed once finished_ is set.
 };
 
 }  // namespace liteformer
