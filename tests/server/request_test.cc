@@ -115,6 +115,7 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   EXPECT_EQ(resolved->models[0].scheduler.max_batch_size, 8);
   EXPECT_EQ(resolved->models[0].scheduler.threads_per_worker, 1);
   EXPECT_TRUE(resolved->models[1].scheduler.step_level);
+  EXPECT_EQ(resolved->models[1].scheduler.workers, 4) << "one worker per core";
   EXPECT_TRUE(resolved->models[1].is_default);
   EXPECT_EQ(resolved->limits.max_texts_per_request, 64);
 }
