@@ -130,8 +130,11 @@ int Run() {
                absl::ToInt64Seconds(resolved->drain_grace));
   context.draining.store(true);
   health->SetServingStatus(false);
+  const absl::Time drain_deadline = absl::Now() + resolved->drain_grace;
   registry.Drain(resolved->drain_grace);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Streams may still be flushing answers computed before the signal: give
+  // them what is left of the grace (at least 2 s) before cutting them off.
+  server->Shutdown(absl::ToChronoTime(std::max(drain_deadline, absl::Now() + absl::Seconds(2))));
   spdlog::info("drained; exiting");
   return 0;
 }

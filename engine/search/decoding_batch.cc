@@ -1,6 +1,7 @@
 #include "engine/search/decoding_batch.h"
 
 #include <algorithm>
+#include <exception>
 #include <span>
 
 #include "absl/container/flat_hash_set.h"
@@ -55,30 +56,19 @@ void DecodingBatch::Step(ComputeContext& ctx) {
     row += sentences_[i].job.search->rows();
   }
   const int count = static_cast<int>(sentences_.size());
+  // An exception may not leave an OpenMP region (that terminates): the first
+  // one is kept and rethrown after the loop.
+  std::exception_ptr failure;
 #pragma omp parallel for num_threads(ctx.threads()) schedule(dynamic)
   for (int i = 0; i < count; ++i) {
-    Sentence& sentence = sentences_[i];
-    const int rows = sentence.job.search->rows();
-    sentence.macs +=
-        static_cast<long>(rows) * decoder.StepMacs(sentence.fed, sentence.source_length, false);
-    ++sentence.fed;
-    const int primed = static_cast<int>(sentence.job.history.size()) - 1;
-    if (sentence.fed <= primed) {
-      // Still feeding the prompt: the outputs are not used.
-      std::fill(sentence.next_tokens.begin(), sentence.next_tokens.end(),
-                sentence.job.history[sentence.fed]);
-      sentence.choices.clear();
-      for (int r = 0; r < rows; ++r) sentence.choices.push_back({r, sentence.next_tokens[r]});
-      continue;
-    }
-    std::span<float> outputs(log_probs_.data() + static_cast<long>(first_rows[i]) * vocab,
-                             static_cast<std::size_t>(rows) * vocab);
-    sentence.finished =
-        sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, sentence.choices);
-    if (!sentence.finished) {
-      for (int r = 0; r < rows; ++r) sentence.next_tokens[r] = sentence.choices[r].token;
+    try {
+      AdvanceSentence(sentences_[i], first_rows[i], vocab, decoder);
+    } catch (...) {
+#pragma omp critical(liteformer_decoding_batch_failure)
+      if (!failure) failure = std::current_exception();
     }
   }
+  if (failure) std::rethrow_exception(failure);
 
   std::vector<int> reorder;
   std::vector<Sentence> still_running;
@@ -99,6 +89,30 @@ void DecodingBatch::Step(ComputeContext& ctx) {
   }
   sentences_ = std::move(still_running);
   cache_.Reorder(reorder);
+}
+
+void DecodingBatch::AdvanceSentence(Sentence& sentence, int first_row, int vocab,
+                                    const Decoder& decoder) {
+  const int rows = sentence.job.search->rows();
+  sentence.macs +=
+      static_cast<long>(rows) * decoder.StepMacs(sentence.fed, sentence.source_length, false);
+  ++sentence.fed;
+  const int primed = static_cast<int>(sentence.job.history.size()) - 1;
+  if (sentence.fed <= primed) {
+    // Still feeding the prompt: the outputs are not used.
+    std::fill(sentence.next_tokens.begin(), sentence.next_tokens.end(),
+              sentence.job.history[sentence.fed]);
+    sentence.choices.clear();
+    for (int r = 0; r < rows; ++r) sentence.choices.push_back({r, sentence.next_tokens[r]});
+    return;
+  }
+  std::span<float> outputs(log_probs_.data() + static_cast<long>(first_row) * vocab,
+                           static_cast<std::size_t>(rows) * vocab);
+  sentence.finished =
+      sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, sentence.choices);
+  if (!sentence.finished) {
+    for (int r = 0; r < rows; ++r) sentence.next_tokens[r] = sentence.choices[r].token;
+  }
 }
 
 void DecodingBatch::Remove(const std::vector<std::uint64_t>& ids) {

@@ -76,6 +76,9 @@ class DecodingBatch {
     long macs = 0;
   };
 
+  // Feeds one sentence the step's outputs (rows from first_row on).
+  void AdvanceSentence(Sentence& sentence, int first_row, int vocab, const Decoder& decoder);
+
   const Model& model_;
   DecoderCache cache_;
   std::vector<Sentence> sentences_;

@@ -28,8 +28,26 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   std::vector<std::string> errors_;
 };
 
+// Values beyond this are surely mistakes (and would overflow int arithmetic).
+constexpr std::uint32_t kMaxSetting = 1u << 24;
+
 int OrDefault(std::uint32_t value, int fallback) {
   return value == 0 ? fallback : static_cast<int>(value);
+}
+
+absl::Status CheckRange(const google::protobuf::Message& message, const std::string& source_name) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_UINT32 &&
+        !field->is_repeated() && reflection->GetUInt32(message, field) > kMaxSetting) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_name, ": ", field->full_name(), " = ", reflection->GetUInt32(message, field),
+          " is out of range (at most ", kMaxSetting, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // `over` field by field over `base` (zero = not set).
@@ -87,6 +105,16 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
                                                          int cores) {
   namespace fs = std::filesystem;
   ResolvedServerConfig resolved;
+  for (const google::protobuf::Message* message :
+       std::initializer_list<const google::protobuf::Message*>{&config, &config.batching(),
+                                                               &config.limits()}) {
+    if (absl::Status status = CheckRange(*message, source_name); !status.ok()) return status;
+  }
+  for (const v1::ModelEntry& entry : config.models()) {
+    if (absl::Status status = CheckRange(entry.batching(), source_name); !status.ok()) {
+      return status;
+    }
+  }
   if (!config.listen().empty()) resolved.listen = config.listen();
   if (!config.metrics_listen().empty()) resolved.metrics_listen = config.metrics_listen();
   if (config.drain_grace_seconds() != 0) {
@@ -98,6 +126,7 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
   resolved.limits.max_tokens_per_sentence = OrDefault(limits.max_tokens_per_sentence(), 0);
   resolved.limits.max_beam_size = OrDefault(limits.max_beam_size(), 16);
   resolved.limits.max_length = OrDefault(limits.max_length(), 0);
+  resolved.limits.max_sentences_per_request = OrDefault(limits.max_sentences_per_request(), 256);
 
   std::vector<v1::ModelEntry> entries(config.models().begin(), config.models().end());
   if (entries.empty()) {

@@ -25,6 +25,7 @@ struct RequestLimits {
   int max_tokens_per_sentence = 0;  // 0: the model's positions decide.
   int max_beam_size = 16;
   int max_length = 0;  // 0: the model's positions decide.
+  int max_sentences_per_request = 256;
 };
 
 struct ResolvedServerConfig {

@@ -63,6 +63,8 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
   if (request.max_length() != 0 && max_tokens == 0) {
     options.max_tokens = static_cast<int>(request.max_length());
   }
+  // The operator's limit holds for the model's default budget too.
+  options.max_tokens = std::min(options.max_tokens, max_length_limit);
   if (options.nbest > options.rows()) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_hypotheses = ", options.nbest, " exceeds beam_size = ", options.rows()));

@@ -26,7 +26,13 @@ void Complete(std::unique_ptr<Job> job, absl::StatusOr<FinishedSentence> result,
   const bool started = job->started != absl::Time();
   times.queued = (started ? job->started : now) - job->enqueued;
   times.compute = started ? now - job->started : absl::ZeroDuration();
-  job->done(std::move(result), times);
+  // A callback that throws (e.g. out of memory while answering) must not
+  // take the worker down with it.
+  try {
+    job->done(std::move(result), times);
+  } catch (const std::exception& e) {
+    spdlog::error("answering a sentence failed: {}", e.what());
+  }
 }
 
 }  // namespace
@@ -144,8 +150,13 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int runni
     const int length = std::max(max_length, queue_[index]->length);
     const bool fits = count + 1 <= options_.max_batch_size &&
                       static_cast<long>(count + 2) * length <= options_.max_batch_tokens;
-    // A sentence alone always runs, however long.
-    if (!fits && count > 0) continue;
+    // A sentence alone always runs, however long. When the oldest job does
+    // not fit, nothing else joins: the batch drains until it does, so a long
+    // sentence cannot be passed over forever.
+    if (!fits && count > 0) {
+      if (index == 0) break;
+      continue;
+    }
     taken[index] = true;
     ++count;
     max_length = length;
@@ -270,7 +281,12 @@ void Scheduler::WorkerLoop() {
     Add(metrics_.steps, 1);
     for (const StreamedToken& streamed : batch->TakeStreamed()) {
       auto it = running.find(streamed.id);
-      if (it != running.end() && it->second->on_token) it->second->on_token(streamed.token);
+      if (it == running.end() || !it->second->on_token) continue;
+      try {
+        it->second->on_token(streamed.token);
+      } catch (const std::exception& e) {
+        spdlog::error("streaming a token failed: {}", e.what());
+      }
     }
     const absl::Time stepped = absl::Now();
     for (FinishedSentence& finished : batch->TakeFinished()) {
@@ -282,6 +298,12 @@ void Scheduler::WorkerLoop() {
       if (!finished.hypotheses.empty()) {
         Add(metrics_.tokens_generated,
             static_cast<double>(finished.hypotheses.front().tokens.size()));
+      }
+      if (finished.hypotheses.empty()) {
+        // Every continuation was impossible (e.g. non-finite scores).
+        Complete(std::move(job), absl::InternalError("the search ended without a hypothesis"),
+                 stepped);
+        continue;
       }
       Complete(std::move(job), std::move(finished), stepped);
     }
@@ -299,7 +321,10 @@ void Scheduler::WorkerLoop() {
         Complete(std::move(job), std::move(reason), stepped);
       }
     }
-    if (running.empty()) running_max_length = 0;
+    // The budget follows the sentences still running, not the longest ever.
+    running_max_length = 0;
+    for (const auto& [id, job] : running)
+      running_max_length = std::max(running_max_length, job->length);
   }
 
   std::lock_guard<std::mutex> lock(mu_);

@@ -31,6 +31,7 @@ class IncrementalText {
 struct GenerateState {
   std::mutex mu;
   std::vector<int> tokens;
+  std::vector<int> unsent_ids;  // Tokens whose text was empty so far.
   IncrementalText text;
 };
 
@@ -54,11 +55,13 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
   callbacks.on_token = [call, state](const ServedModel& served, int token) {
     std::lock_guard<std::mutex> lock(state->mu);
     state->tokens.push_back(token);
+    state->unsent_ids.push_back(token);
     std::string piece = state->text.Next(served.codec(), state->tokens);
     if (piece.empty()) return;
     v1::GenerateResponse message;
     message.set_text(std::move(piece));
-    message.add_ids(token);
+    for (int id : state->unsent_ids) message.add_ids(id);
+    state->unsent_ids.clear();
     call->Write(std::move(message));
   };
   callbacks.text_done = [call, state](const ServedModel& served, int,
@@ -69,6 +72,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     v1::GenerateResponse message;
     // Whatever was not streamed yet (all of it for beam search).
     message.set_text(state->text.Next(served.codec(), best.tokens));
+    for (int id : state->unsent_ids) message.add_ids(id);
     for (std::size_t i = state->tokens.size(); i < best.tokens.size(); ++i) {
       message.add_ids(best.tokens[i]);
     }
@@ -87,7 +91,10 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
                                                       const v1::ScoreRequest* request,
                                                       v1::ScoreResponse* response) {
   auto* call = new UnaryCall(context_.metrics, "Score");
-  for (int i = 0; i < request->texts_size(); ++i) response->add_results();
+  // Pre-sized for texts within the limit only: a larger request is refused.
+  if (request->texts_size() <= context_.limits.max_texts_per_request) {
+    for (int i = 0; i < request->texts_size(); ++i) response->add_results();
+  }
   TextCall text_call;
   text_call.task = Task::kLanguageModeling;
   text_call.work = TextWork::kScore;

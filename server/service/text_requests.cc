@@ -40,6 +40,11 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
   } else {
     pieces.push_back(text);
   }
+  if (static_cast<int>(pieces.size()) > limits.max_sentences_per_request) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        label, ": ", pieces.size(),
+        " sentences exceed max_sentences_per_request = ", limits.max_sentences_per_request));
+  }
   const int max_tokens = MaxTokensPerSentence(model.model(), limits);
   std::vector<std::vector<int>> sentences;
   for (std::size_t s = 0; s < pieces.size(); ++s) {
@@ -119,8 +124,10 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::vector<int> sentences_per_text;
   std::vector<int> input_tokens;
   for (int i = 0; i < static_cast<int>(call.texts.size()); ++i) {
-    absl::StatusOr<std::vector<std::vector<int>>> sentences =
-        TokenizeText(model, call, i, context.limits);
+    // Later texts may only use what the earlier ones left of the sentence budget.
+    RequestLimits limits = context.limits;
+    for (int count : sentences_per_text) limits.max_sentences_per_request -= count;
+    absl::StatusOr<std::vector<std::vector<int>>> sentences = TokenizeText(model, call, i, limits);
     if (!sentences.ok()) return refuse(&model, sentences.status());
     int tokens = 0;
     for (const std::vector<int>& ids : *sentences) tokens += static_cast<int>(ids.size()) + 1;

@@ -29,7 +29,10 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
     const std::string& model, const google::protobuf::RepeatedPtrField<std::string>& texts,
     const v1::DecodingOptions& options, Response* response) {
   auto* call = new UnaryCall(context.metrics, method);
-  for (int i = 0; i < texts.size(); ++i) response->add_results();
+  // Pre-sized for texts within the limit only: a larger request is refused.
+  if (texts.size() <= context.limits.max_texts_per_request) {
+    for (int i = 0; i < texts.size(); ++i) response->add_results();
+  }
   const bool with_scores = options.return_scores();
   TextCallbacks callbacks;
   callbacks.text_done = [response, with_scores](const ServedModel& served, int text,

@@ -22,7 +22,7 @@ def limited(server_factory: Any, data_dir: pathlib.Path):
         [("mt", data_dir / "lsra_dynamic_shared", True), ("lm", data_dir / "lm_tied", True)],
         batching="mode: STEP_LEVEL max_batch_size: 16 max_queue_size: 64 workers: 1 threads_per_worker: 1",
         limits="max_texts_per_request: 8 max_chars_per_text: 2000 max_beam_size: 8 "
-               "max_tokens_per_sentence: 40 max_length: 300",
+               "max_tokens_per_sentence: 40 max_length: 300 max_sentences_per_request: 100",
         extra="drain_grace_seconds: 10")
     with server_factory(config, name="errors_limited", stop_timeout=15) as process:
         yield process
@@ -163,6 +163,15 @@ def test_max_chars_per_text_counts_characters_not_bytes(client: Client) -> None:
     text = " ".join([sentence] * 80)
     assert len(text) < 2000 < len(text.encode())
     assert len(client.translate([text], max_length=5).results) == 1
+
+
+def test_max_sentences_per_request(client: Client) -> None:
+    """Sentences are counted over all texts of a request, before any work."""
+    sixty = " ".join(["t1 t2."] * 60)
+    assert len(client.translate([sixty], max_length=3).results) == 1
+    error = rpc_error(client.translate, [sixty, sixty], max_length=3)
+    assert_status(error, INVALID, "max_sentences_per_request")
+    assert_status(error, INVALID, "texts[1]")
 
 
 def test_max_beam_size(client: Client) -> None:

@@ -133,6 +133,11 @@ TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
   twice.add_models()->set_path("/b/m");
   status = ResolveServerConfig(twice, "cfg", 2).status();
   EXPECT_THAT(status.message(), HasSubstr("two models are named 'm'"));
+  v1::ServerConfig huge;
+  huge.mutable_batching()->set_max_batch_size(4000000000u);
+  status = ResolveServerConfig(huge, "cfg", 2).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("max_batch_size = 4000000000 is out of range"));
   v1::ServerConfig empty_dir;
   empty_dir.set_models_dir(::testing::TempDir() + "/no-such-dir");
   EXPECT_EQ(ResolveServerConfig(empty_dir, "cfg", 2).status().code(), absl::StatusCode::kNotFound);

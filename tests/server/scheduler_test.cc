@@ -224,6 +224,48 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
   }
 }
 
+// The oldest sentence is never passed over: when it does not fit the running
+// batch's token budget, nothing else joins until it does.
+TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
+  absl::StatusOr<std::shared_ptr<const Model>> model =
+      Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+  ASSERT_TRUE(model.ok());
+  SchedulerOptions options;
+  options.max_batch_size = 8;
+  options.max_batch_tokens = 100;  // A 40-token source fits only alone.
+  options.threads_per_worker = 1;
+  Scheduler scheduler(*model, options);
+  std::mutex mu;
+  std::vector<int> order;
+  std::promise<void> done;
+  auto make = [&](int length, int min_len, int index) {
+    DecodingOptions decoding;
+    decoding.beam_size = 1;
+    decoding.max_len_b = min_len + 2;
+    decoding.min_len = min_len;
+    std::vector<int> source(length - 1, 5);
+    auto job = std::make_unique<Job>();
+    job->sentence = *MakeTranslationJob(**model, source, decoding, "s");
+    job->length = length;
+    job->done = [&, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
+      EXPECT_TRUE(result.ok());
+      std::lock_guard<std::mutex> lock(mu);
+      order.push_back(index);
+      if (order.size() == 3) done.set_value();
+    };
+    return job;
+  };
+  std::vector<std::unique_ptr<Job>> jobs;
+  jobs.push_back(make(4, 200, 0));  // Runs a while.
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  absl::SleepFor(absl::Milliseconds(20));
+  jobs.push_back(make(40, 1, 1));  // Does not fit beside job 0.
+  jobs.push_back(make(4, 1, 2));   // Would fit, but job 1 is older.
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Batching, SchedulerTest, ::testing::Bool(),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? "StepLevel" : "RequestLevel";
