@@ -1,0 +1,56 @@
+"""The README's run command serves the bundled models (models/*) and
+liteformer-client answers: the server started on the default models
+directory, each task through the client binary."""
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+from typing import Any
+
+import pytest
+
+BUNDLED = ("en-de", "summarize", "lm-en")
+
+
+@pytest.fixture(scope="module")
+def bundled(server_factory: Any, repo: pathlib.Path):
+    models = repo / "models"
+    missing = [name for name in BUNDLED if not (models / name / "config.json").exists()]
+    if missing:
+        pytest.skip(f"models/ lacks {missing} (tools/train.py + tools/convert.py)")
+    # No model list: the server scans models_dir, as it does without --config.
+    config = f'models_dir: "{models}"\ndrain_grace_seconds: 10\n'
+    with server_factory(config, name="bundled", stop_timeout=20, startup_timeout=60) as process:
+        yield process
+
+
+def client(binary: pathlib.Path, address: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(binary), *args, f"--target={address}", "--deadline=60"],
+                          capture_output=True, text=True, timeout=90)
+
+
+def test_every_bundled_model_is_served_as_the_default_of_its_task(bundled: Any,
+                                                                   client_binary: pathlib.Path) -> None:
+    result = client(client_binary, bundled.address, "list-models", "--json")
+    assert result.returncode == 0, result.stderr
+    models = {m["name"]: m for m in map(json.loads, result.stdout.splitlines())}
+    tasks = {"en-de": "translation", "summarize": "summarization", "lm-en": "language_modeling"}
+    for name, task in tasks.items():
+        assert models[name]["task"] == task
+        assert models[name]["is_default"], models[name]
+
+
+@pytest.mark.parametrize("command,text", [
+    ("translate", "The file could not be opened."),
+    ("summarize", "GNU Wget is a free software package for retrieving files using HTTP, HTTPS and "
+                  "FTP. It is a non-interactive command line tool, so it may easily be called from "
+                  "scripts and cron jobs."),
+    ("generate", "The"),
+])
+def test_the_client_answers_with_text(bundled: Any, client_binary: pathlib.Path, command: str,
+                                      text: str) -> None:
+    extra = ["--max_tokens=12"] if command == "generate" else []
+    result = client(client_binary, bundled.address, command, *extra, text)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip(), f"{command} printed nothing"
