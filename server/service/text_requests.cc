@@ -33,9 +33,11 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
   if (absl::StripAsciiWhitespace(text).empty() && call.work != TextWork::kGenerate) {
     return absl::InvalidArgumentError(absl::StrCat(label, " is empty"));
   }
-  // A prompt or a scored text is one piece; a source is decoded sentence by sentence.
+  // A source to translate is decoded sentence by sentence; a document to
+  // summarize, a prompt or a scored text is one piece.
+  const bool summarize = call.task == Task::kSummarization;
   std::vector<std::string> pieces;
-  if (call.work == TextWork::kDecode) {
+  if (call.work == TextWork::kDecode && !summarize) {
     pieces = SplitSentences(text);
   } else {
     pieces.push_back(text);
@@ -61,6 +63,11 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
     if (!ids.ok()) {
       return absl::Status(ids.status().code(),
                           absl::StrCat(sentence_label, ": ", ids.status().message()));
+    }
+    if (summarize && static_cast<int>(ids->size()) > max_tokens) {
+      // A summary is of the document's beginning, as fairseq's
+      // --truncate-source does: the rest cannot fit the model's positions.
+      ids->resize(max_tokens);
     }
     if (static_cast<int>(ids->size()) > max_tokens) {
       return absl::InvalidArgumentError(

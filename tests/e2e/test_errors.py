@@ -29,10 +29,11 @@ def limited(server_factory: Any, data_dir: pathlib.Path):
 
 
 @pytest.fixture(scope="module")
-def defaults(server_factory: Any, data_dir: pathlib.Path):
+def defaults(server_factory: Any, data_dir: pathlib.Path, summarization_model: pathlib.Path):
     """The limits that come from the model (max positions - 1 = 1023 tokens)."""
     config = config_text(
-        [("mt", data_dir / "lsra_dynamic_shared", True), ("lm", data_dir / "lm_tied", True)],
+        [("mt", data_dir / "lsra_dynamic_shared", True), ("lm", data_dir / "lm_tied", True),
+         ("sum", summarization_model, True)],
         batching="workers: 1 threads_per_worker: 1", limits="max_chars_per_text: 6000",
         extra="drain_grace_seconds: 10")
     with server_factory(config, name="errors_defaults", stop_timeout=15) as process:
@@ -239,6 +240,19 @@ def test_model_of_the_wrong_task(client: Client, rpc: str, task: str) -> None:
 
 
 # ------------------------------------------------------------------ still serving
+def test_a_long_document_is_summarized_from_its_beginning(default_client: Client,
+                                                          engine_run: Any,
+                                                          summarization_model: pathlib.Path) -> None:
+    """Beyond the model's positions (1023 tokens + </s>) a document is
+    truncated, as fairseq's --truncate-source, not refused or split."""
+    head = " ".join(f"s{4 + i % 30}" for i in range(1023))
+    document = head + ". " + " ".join(["s5"] * 200)
+    result = default_client.summarize([document], max_length=6).results[0]
+    expected = engine_run("summarize", summarization_model, [head], "--max-len-a", "0",
+                          "--max-len-b", "6")[0]
+    assert best(result).text == expected["hypotheses"][0]["text"]
+
+
 def test_still_serving_after_the_errors(stubs: Any, client: Client, limited: Any, defaults: Any) -> None:
     limited.assert_alive()
     defaults.assert_alive()

@@ -238,6 +238,17 @@ def test_summarize_named_model_with_options(stubs: Any, channel: grpc.Channel, e
         assert_same_hypotheses(result, engine)
 
 
+def test_summarize_takes_a_document_whole(stubs: Any, channel: grpc.Channel,
+                                                           engine_run: Any,
+                                                           summarization_model: pathlib.Path) -> None:
+    """Not split into sentences, unlike Translate."""
+    summarizer = stubs.pb_grpc.SummarizerStub(channel)
+    document = "t1 t2 t3. t4 t5! t6 t7 t8?"
+    response = summarizer.Summarize(stubs.pb.SummarizeRequest(texts=[document]), timeout=TIMEOUT)
+    assert_same_hypotheses(response.results[0], engine_run("summarize", summarization_model,
+                                                           [document])[0])
+
+
 # ------------------------------------------------------------------ LanguageModel
 def collect_generate(lm: Any, request: Any) -> tuple[str, list[int], list[Any]]:
     messages = list(lm.Generate(request, timeout=TIMEOUT))
