@@ -31,6 +31,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--client-binary", default=None, help="liteformer-client")
     group.addoption("--load-binary", default=None, help="liteformer-load")
     group.addoption("--run-binary", default=None, help="liteformer-run (the engine's CLI, for expected outputs)")
+    group.addoption("--sanitized", action="store_true",
+                    help="the binaries are an ASan/UBSan build (sentencepiece is then dlopen'ed, not "
+                         "dlmopen'ed, and clashes with gRPC's protobuf: DESIGN.md section 9)")
 
 
 def _binary(config: pytest.Config, option: str, name: str) -> pathlib.Path:
