@@ -108,37 +108,18 @@ std::string FormatNumber(double value) {
   return std::string(buffer, result.ptr);
 }
 
-// Label values escape backslash, double quote and newline.
-void AppendLabelValue(std::string_view value, std::string& out) {
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
-// HELP text escapes backslash and newline only.
-void AppendHelp(std::string_view help, std::string& out) {
-  for (char c : help) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
+// Backslash and newline are escaped in HELP text and label values; double
+// quotes only in label values (the exposition format's rules).
+void AppendEscaped(std::string_view text, bool quotes, std::string& out) {
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
     }
   }
 }
@@ -153,7 +134,7 @@ void AppendLabels(const Labels& labels, const std::string* le, std::string& out)
     if (!first) out += ',';
     first = false;
     absl::StrAppend(&out, name, "=\"");
-    AppendLabelValue(value, out);
+    AppendEscaped(value, /*quotes=*/true, out);
     out += '"';
   }
   if (le != nullptr) absl::StrAppend(&out, first ? "" : ",", "le=\"", *le, "\"");
@@ -292,7 +273,7 @@ std::string Registry::Render() const {
   for (const auto& [name, family] : families_) {
     if (!family->help.empty()) {
       absl::StrAppend(&out, "# HELP ", name, " ");
-      AppendHelp(family->help, out);
+      AppendEscaped(family->help, /*quotes=*/false, out);
       out += '\n';
     }
     switch (family->type) {

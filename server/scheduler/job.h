@@ -16,9 +16,8 @@ namespace liteformer {
 
 // Where a job's time went.
 struct JobTimes {
-  absl::Duration queued;    // Submit → joining a batch.
-  absl::Duration compute;   // Joining a batch → finished.
-  int batch_sentences = 0;  // Sentences in the batch when it joined.
+  absl::Duration queued;   // Submit → joining a batch.
+  absl::Duration compute;  // Joining a batch → finished.
 };
 
 struct Job {

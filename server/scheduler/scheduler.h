@@ -63,10 +63,6 @@ class Scheduler {
   const SchedulerOptions& options() const { return options_; }
 
  private:
-  struct Running {
-    std::unique_ptr<Job> job;
-  };
-
   void WorkerLoop();
   // Takes the jobs to add to a batch already holding `running` sentences
   // whose longest length is `running_max_length`. Caller holds mu_.

@@ -113,15 +113,7 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
     result.set_perplexity(score.perplexity);
     for (float value : score.token_scores) result.add_token_scores(value);
   };
-  callbacks.request_done = [call, response](const ServedModel* served, const absl::Status& status,
-                                            const RequestTotals& totals) {
-    if (status.ok()) {
-      *response->mutable_usage() = MakeUsage(*served, totals);
-    } else {
-      response->Clear();
-    }
-    call->Complete(status);
-  };
+  callbacks.request_done = FinishUnary(call, response);
   StartTextCall(context_, std::move(text_call), std::move(callbacks),
                 [call](const std::string& name) { call->record().set_model(name); });
   return call;

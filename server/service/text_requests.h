@@ -60,6 +60,21 @@ v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& 
 
 v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals);
 
+// request_done of a unary RPC: the usage on success, an empty response on
+// failure, then the call's status.
+template <typename Call, typename Response>
+auto FinishUnary(Call* call, Response* response) {
+  return [call, response](const ServedModel* served, const absl::Status& status,
+                          const RequestTotals& totals) {
+    if (status.ok()) {
+      *response->mutable_usage() = MakeUsage(*served, totals);
+    } else {
+      response->Clear();
+    }
+    call->Complete(status);
+  };
+}
+
 }  // namespace liteformer
 
 #endif  // LITEFORMER_SERVER_SERVICE_TEXT_REQUESTS_H_

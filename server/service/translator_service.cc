@@ -40,15 +40,7 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
                                                 const RequestTotals&) {
     *response->mutable_results(text) = JoinSentences(served.codec(), sentences, with_scores);
   };
-  callbacks.request_done = [call, response](const ServedModel* served, const absl::Status& status,
-                                            const RequestTotals& totals) {
-    if (status.ok()) {
-      *response->mutable_usage() = MakeUsage(*served, totals);
-    } else {
-      response->Clear();
-    }
-    call->Complete(status);
-  };
+  callbacks.request_done = FinishUnary(call, response);
   StartTextCall(context, DecodeCall(task, rpc, model, texts, options, call->cancelled()),
                 std::move(callbacks),
                 [call](const std::string& name) { call->record().set_model(name); });
