@@ -72,9 +72,9 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
   options.max_queue_size = OrDefault(batching.max_queue_size(), 1024);
   // One single-threaded worker per core by default: the worker's serial part
   // (search bookkeeping, admitting sentences, answering RPCs) then overlaps
-  // with the other workers' math. Measured with models/en-de on 2 cores
-  // (bench/run_server_bench.py): 2 workers x 1 thread served 33.5 texts/s,
-  // 1 worker x 2 threads 17.7.
+  // with the other workers' math. With models/en-de on 2 cores and
+  // liteformer-load at 64 in flight (by hand, README "The server under
+  // load"): 2 workers x 1 thread served 33.5 texts/s, 1 worker x 2 threads 17.7.
   options.workers = OrDefault(batching.workers(), cores);
   options.threads_per_worker =
       OrDefault(batching.threads_per_worker(), std::max(1, cores / options.workers));
