@@ -35,6 +35,7 @@ absl::StatusOr<std::string> ResolveHost(const std::string& host) {
 
 const char kServiceConfigJson[] = R"json({
   "loadBalancingConfig": [{"round_robin": {}}],
+  "healthCheckConfig": {"serviceName": ""},
   "methodConfig": [{
     "name": [
       {"service": "liteformer.v1.Translator"},
@@ -52,13 +53,15 @@ const char kServiceConfigJson[] = R"json({
   }]
 })json";
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view target) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view target,
+                                                           HealthWatch health_watch) {
   ASSIGN_OR_RETURN(std::string uri, TargetUri(target, ResolveHost));
   grpc::ChannelArguments arguments;
   arguments.SetServiceConfigJSON(kServiceConfigJson);
   arguments.SetInt(GRPC_ARG_ENABLE_RETRIES, 1);
   // Ours is the only service config: none is looked up in DNS TXT records.
   arguments.SetInt(GRPC_ARG_SERVICE_CONFIG_DISABLE_RESOLUTION, 1);
+  if (health_watch == HealthWatch::kReachAll) arguments.SetInt(GRPC_ARG_INHIBIT_HEALTH_CHECKING, 1);
   return grpc::CreateCustomChannel(uri, grpc::InsecureChannelCredentials(), arguments);
 }
 

@@ -12,15 +12,23 @@
 
 namespace liteformer::client {
 
-// The service config: round_robin load balancing, and up to 5 attempts with
-// exponential backoff (0.1 s to 2 s) on UNAVAILABLE for the liteformer.v1
-// services. The health service is left out: a health check must report a
+// The service config: round_robin load balancing over the addresses whose
+// grpc.health.v1 status is SERVING (a draining server says NOT_SERVING, so
+// calls leave it before it shuts down), and up to 5 attempts with exponential
+// backoff (0.1 s to 2 s) on UNAVAILABLE for the liteformer.v1 services. The
+// health service is left out of the retries: a health check must report a
 // down server at once, not after the retries have hidden it.
 extern const char kServiceConfigJson[];
 
+enum class HealthWatch {
+  kSkipUnhealthy,  // Calls go only to servers that report SERVING.
+  kReachAll,       // For asking a server its health: a NOT_SERVING one too.
+};
+
 // Insecure credentials: the server listens in plain text (TLS, if any, is
 // terminated in front of it).
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view target);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    absl::string_view target, HealthWatch health_watch = HealthWatch::kSkipUnhealthy);
 
 }  // namespace liteformer::client
 

@@ -109,7 +109,9 @@ int Main(int argc, char** argv) {
     if (!read.ok()) return UsageError(read.status().message());
     texts = *std::move(read);
   }
-  absl::StatusOr<ChannelPtr> channel = MakeChannel(absl::GetFlag(FLAGS_target));
+  absl::StatusOr<ChannelPtr> channel =
+      MakeChannel(absl::GetFlag(FLAGS_target),
+                  command == "health" ? HealthWatch::kReachAll : HealthWatch::kSkipUnhealthy);
   if (!channel.ok()) {
     // A bad --target is a usage error; an unresolvable name in a list is not.
     if (absl::IsInvalidArgument(channel.status())) return UsageError(channel.status().message());

@@ -37,6 +37,11 @@ constexpr const char* kServiceNames[] = {"liteformer.v1.Translator", "liteformer
                                          "liteformer.v1.LanguageModel",
                                          "liteformer.v1.ModelService"};
 
+// How long no call must arrive before the gRPC server shuts down, and the
+// longest wait for that after the drain.
+constexpr absl::Duration kQuietPeriod = absl::Milliseconds(300);
+constexpr absl::Duration kMaxQuietWait = absl::Seconds(5);
+
 int Fail(const absl::Status& status) {
   std::cerr << "liteformer-server: " << status.message() << "\n";
   return 1;
@@ -71,7 +76,7 @@ int Run() {
     }
     registry.Add(*std::move(model), model_config.is_default);
   }
-  ServiceContext context{registry, server_metrics, resolved->limits};
+  ServiceContext context{registry, server_metrics, resolved->limits, {}, {}};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);
@@ -128,13 +133,23 @@ int Run() {
   sigwait(&signals, &signal);
   spdlog::info("{}: draining (grace {}s)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
                absl::ToInt64Seconds(resolved->drain_grace));
+  const absl::Time grace_end = absl::Now() + resolved->drain_grace;
   context.draining.store(true);
   health->SetServingStatus(false);
   registry.Drain(resolved->drain_grace);
-  // Every job has been answered; a short deadline lets responses still being
-  // written go out. A longer one (the rest of the grace) let calls racing the
-  // shutdown on a half-closed connection be cancelled at its end instead of
-  // refused and retried elsewhere (seen in tests/e2e/test_replicas.py).
+  // Every job has been answered. grpc::Server::Shutdown kills calls that reach
+  // it while it runs (their clients see CANCELLED, which is not safely
+  // retried), so it waits for the clients to stop sending here: those that
+  // watch health (liteformer-client, liteformer-load) leave at NOT_SERVING,
+  // the others are refused UNAVAILABLE and retry elsewhere. Bounded, so a
+  // client that keeps sending cannot hold the process for the whole grace.
+  const absl::Time quiet_deadline = std::min(grace_end, absl::Now() + kMaxQuietWait);
+  if (!context.calls.WaitUntilQuiet(kQuietPeriod, quiet_deadline)) {
+    spdlog::warn("clients still sending after the drain ({} call(s) live); shutting down",
+                 context.calls.live());
+  }
+  // Only health watches and responses being written remain.
+  health->Shutdown();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   spdlog::info("drained; exiting");
   return 0;

@@ -20,6 +20,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/grpc_status.h"
 #include "server/server_metrics.h"
+#include "server/service/call_tracker.h"
 #include "spdlog/spdlog.h"
 
 namespace liteformer {
@@ -27,8 +28,8 @@ namespace liteformer {
 // What every call records when it ends.
 class CallRecord {
  public:
-  CallRecord(ServerMetrics& metrics, std::string method)
-      : metrics_(metrics), method_(std::move(method)), start_(absl::Now()) {}
+  CallRecord(ServerMetrics& metrics, CallTracker& tracker, std::string method)
+      : metrics_(metrics), tracked_(tracker), method_(std::move(method)), start_(absl::Now()) {}
 
   void set_model(std::string model) { model_ = std::move(model); }
 
@@ -44,6 +45,7 @@ class CallRecord {
 
  private:
   ServerMetrics& metrics_;
+  TrackedCall tracked_;  // Until gRPC is done with the call (its reactor deleted).
   std::string method_;
   std::string model_;
   absl::Time start_;
@@ -51,7 +53,8 @@ class CallRecord {
 
 class UnaryCall : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(ServerMetrics& metrics, std::string method) : record_(metrics, std::move(method)) {}
+  UnaryCall(ServerMetrics& metrics, CallTracker& tracker, std::string method)
+      : record_(metrics, tracker, std::move(method)) {}
 
   CallRecord& record() { return record_; }
   const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
@@ -74,7 +77,8 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 template <typename Response>
 class StreamCall : public grpc::ServerWriteReactor<Response> {
  public:
-  StreamCall(ServerMetrics& metrics, std::string method) : record_(metrics, std::move(method)) {}
+  StreamCall(ServerMetrics& metrics, CallTracker& tracker, std::string method)
+      : record_(metrics, tracker, std::move(method)) {}
 
   CallRecord& record() { return record_; }
   const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }

@@ -39,7 +39,7 @@ struct GenerateState {
 
 grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     grpc::CallbackServerContext* rpc, const v1::GenerateRequest* request) {
-  auto* call = new StreamCall<v1::GenerateResponse>(context_.metrics, "Generate");
+  auto* call = new StreamCall<v1::GenerateResponse>(context_.metrics, context_.calls, "Generate");
   auto state = std::make_shared<GenerateState>();
   TextCall text_call;
   text_call.task = Task::kLanguageModeling;
@@ -90,7 +90,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
 grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContext* rpc,
                                                       const v1::ScoreRequest* request,
                                                       v1::ScoreResponse* response) {
-  auto* call = new UnaryCall(context_.metrics, "Score");
+  auto* call = new UnaryCall(context_.metrics, context_.calls, "Score");
   // Pre-sized for texts within the limit only: a larger request is refused.
   if (request->texts_size() <= context_.limits.max_texts_per_request) {
     for (int i = 0; i < request->texts_size(); ++i) response->add_results();

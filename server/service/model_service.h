@@ -3,6 +3,7 @@
 #define LITEFORMER_SERVER_SERVICE_MODEL_SERVICE_H_
 
 #include "liteformer/v1/liteformer.grpc.pb.h"
+#include "server/service/call_reactors.h"
 #include "server/service/service_context.h"
 
 namespace liteformer {
@@ -14,10 +15,10 @@ class ModelService final : public v1::ModelService::CallbackService {
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* rpc,
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override {
+    auto* call = new UnaryCall(context_.metrics, context_.calls, "ListModels");
     for (const auto& model : context_.registry.models()) *response->add_models() = model->info();
-    grpc::ServerUnaryReactor* reactor = rpc->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
-    return reactor;
+    call->Complete(absl::OkStatus());
+    return call;
   }
 
  private:

@@ -1,5 +1,5 @@
 // ServiceContext: what every RPC handler shares — the models, the metrics,
-// the request limits, and whether the server is draining.
+// the request limits, whether the server is draining, and its live calls.
 #ifndef LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 #define LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 
@@ -8,6 +8,7 @@
 #include "server/config/server_config.h"
 #include "server/model_registry.h"
 #include "server/server_metrics.h"
+#include "server/service/call_tracker.h"
 
 namespace liteformer {
 
@@ -16,6 +17,7 @@ struct ServiceContext {
   ServerMetrics& metrics;
   RequestLimits limits;
   std::atomic<bool> draining{false};
+  CallTracker calls;
 };
 
 }  // namespace liteformer

@@ -7,6 +7,7 @@ import json
 import pathlib
 import shutil
 import signal
+import subprocess
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -178,7 +179,8 @@ def test_full_queue_is_unavailable_then_recovers(stubs: Any, server_factory: Any
 
 
 # ------------------------------------------------------------------ SIGTERM
-def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_dir: pathlib.Path) -> None:
+def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
+                                        client_binary: pathlib.Path) -> None:
     config = config_text(two_models(data_dir),
                          batching="mode: STEP_LEVEL max_batch_size: 4 max_queue_size: 64 workers: 1 "
                                   "threads_per_worker: 1",
@@ -218,6 +220,10 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
                 health_seen = stubs.health_pb2.HealthCheckResponse.ServingStatus.Name(status)
             except grpc.RpcError as error:
                 health_seen = error.code().name
+            # liteformer-client's channel skips NOT_SERVING servers for calls,
+            # but its health command must still reach one and say so.
+            client_health = subprocess.run([str(client_binary), "health", f"--target={process.address}",
+                                            "--deadline=5"], capture_output=True, text=True, timeout=30)
             # New calls after the signal: UNAVAILABLE, on an open channel and a new one.
             late = []
             for channel in (channels[1], process.channel()):
@@ -232,13 +238,17 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
         exit_code = process.wait(timeout=max(0.0, 15 - (time.monotonic() - signalled)))
         codes = collections.Counter(code for code, _ in results)
         print(f"sigterm: in flight {dict((c.name, n) for c, n in codes.items())}, late calls "
-              f"{[c.name for c in late]}, health while draining {health_seen} (still draining: {draining}), "
+              f"{[c.name for c in late]}, health while draining {health_seen}, liteformer-client health "
+              f"{client_health.stdout.strip() or client_health.stderr.strip()} (still draining: {draining}), "
               f"exit {exit_code} after {time.monotonic() - signalled:.1f} s")
         assert set(codes) <= {OK, UNAVAILABLE}, (codes, results)
         assert codes[OK] >= 1, codes
         assert late == [UNAVAILABLE, UNAVAILABLE], late
         if draining:
             assert health_seen in ("NOT_SERVING", "UNAVAILABLE"), health_seen
+            assert client_health.returncode == 1, (client_health.stdout, client_health.stderr)
+            assert ("NOT_SERVING" in client_health.stdout
+                    or "UNAVAILABLE" in client_health.stderr), (client_health.stdout, client_health.stderr)
         assert exit_code == 0, process.log_tail()
 
 

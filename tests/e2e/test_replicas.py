@@ -101,8 +101,8 @@ def test_round_robin_over_replicas_survives_a_sigterm(server_factory: Any, load_
     assert load.returncode == 0, f"{command}: exit {load.returncode}\n{stderr[-3000:]}"
     report = json.loads(stdout[stdout.find("{"):stdout.rfind("}") + 1])
     # What the SIGTERMed replica refused while it drained (each retried by the
-    # client's channel to another replica); informative: zero when no request
-    # reached it between the signal and its GOAWAY.
+    # client's channel to another replica); informative: zero when the
+    # client's health watch saw NOT_SERVING before its next call.
     failures = [line.split(" failed: ", 1)[1] for line in servers[STOPPED].log().splitlines()
                 if " failed: " in line]
     refused = sum(1 for failure in failures if failure == "UNAVAILABLE: the server is shutting down")
