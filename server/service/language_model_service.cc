@@ -1,7 +1,9 @@
 #include "server/service/language_model_service.h"
 
 #include <mutex>
+#include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "engine/search/offline_decoding.h"
 #include "server/service/call_reactors.h"
@@ -10,22 +12,55 @@
 namespace liteformer {
 namespace {
 
-// Turns tokens chosen one at a time into text pieces: the text decoded so far
-// minus what was already sent (sentencepiece joins pieces, so the text of a
-// prefix of tokens is, in practice, a prefix of the final text).
+// Turns tokens chosen one at a time into text pieces. Decoding every token so
+// far at each step would cost O(n²) over a generation, so only a window is
+// decoded: the tokens from the start of the last piece sent, after an anchor
+// text. The anchor keeps the window's leading spaces, which sentencepiece
+// drops at the start of a text (and with them, any whitespace-only pieces).
+// The window's text before and after the new tokens differs by the new piece.
+// Tokens whose text is still empty or an incomplete UTF-8 character (decoded
+// as U+FFFD) wait for the next token.
 class IncrementalText {
  public:
-  // The new text since the last call, given every token so far.
-  std::string Next(const TextCodec& codec, const std::vector<int>& tokens) {
-    absl::StatusOr<std::string> text = codec.Decode(tokens);
-    if (!text.ok() || !absl::StartsWith(*text, sent_)) return "";
-    std::string piece = text->substr(sent_.size());
-    sent_ = *std::move(text);
-    return piece;
+  // The new text since the last call, given every token so far; `last` sends
+  // whatever is left, an incomplete character too.
+  std::string Next(const TextCodec& codec, const std::vector<int>& tokens, bool last = false) {
+    std::vector<int> window;
+    if (prefix_offset_ > 0) window = Anchor(codec);
+    window.insert(window.end(), tokens.begin() + prefix_offset_, tokens.begin() + read_offset_);
+    absl::StatusOr<std::string> before = codec.Decode(window);
+    window.insert(window.end(), tokens.begin() + read_offset_, tokens.end());
+    absl::StatusOr<std::string> after = codec.Decode(window);
+    if (!before.ok() || !after.ok() || after->size() <= before->size() ||
+        !absl::StartsWith(*after, *before) ||
+        (!last && absl::EndsWith(*after, kReplacementCharacter))) {
+      return "";
+    }
+    // Without an anchor every call decodes from the first token (correct, slow).
+    if (!Anchor(codec).empty()) prefix_offset_ = read_offset_;
+    read_offset_ = tokens.size();
+    return after->substr(before->size());
   }
 
  private:
-  std::string sent_;
+  static constexpr absl::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+  // Ids of a short text that is not all whitespace; empty if the codec has none.
+  const std::vector<int>& Anchor(const TextCodec& codec) {
+    if (!anchor_.has_value()) {
+      anchor_.emplace();
+      absl::StatusOr<std::vector<int>> ids = codec.EncodeTarget("x");
+      if (ids.ok()) {
+        absl::StatusOr<std::string> text = codec.Decode(*ids);
+        if (text.ok() && !absl::StripAsciiWhitespace(*text).empty()) anchor_ = *std::move(ids);
+      }
+    }
+    return *anchor_;
+  }
+
+  std::optional<std::vector<int>> anchor_;
+  std::size_t prefix_offset_ = 0;  // Where the decoded window starts.
+  std::size_t read_offset_ = 0;    // Tokens up to here have been sent.
 };
 
 struct GenerateState {
@@ -71,7 +106,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     const Hypothesis& best = sentences.front().hypotheses.front();
     v1::GenerateResponse message;
     // Whatever was not streamed yet (all of it for beam search).
-    message.set_text(state->text.Next(served.codec(), best.tokens));
+    message.set_text(state->text.Next(served.codec(), best.tokens, /*last=*/true));
     for (int id : state->unsent_ids) message.add_ids(id);
     for (std::size_t i = state->tokens.size(); i < best.tokens.size(); ++i) {
       message.add_ids(best.tokens[i]);

@@ -58,3 +58,16 @@ def test_the_client_answers_with_text(bundled: Any, client_binary: pathlib.Path,
     result = client(client_binary, bundled.address, command, *extra, text)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip(), f"{command} printed nothing"
+
+
+@pytest.mark.parametrize("prompt", ["The", "Debian is a free operating system that"])
+def test_generate_streams_pieces_that_join_into_the_engine_text(bundled: Any, stubs: Any, engine_run: Any,
+                                                                repo: pathlib.Path, prompt: str) -> None:
+    # Sentencepiece text streamed piece by piece (each from a window of
+    # tokens, not the whole output) must join into what liteformer-run prints.
+    lm = stubs.pb_grpc.LanguageModelStub(bundled.channel())
+    messages = list(lm.Generate(stubs.pb.GenerateRequest(
+        model="lm-en", prompt=prompt, max_tokens=60, options=stubs.pb.DecodingOptions(beam_size=1)), timeout=60))
+    engine = engine_run("generate", repo / "models" / "lm-en", [prompt], "--beam", "1", "--max-tokens", "60")[0]
+    assert "".join(m.text for m in messages).strip() == engine["hypotheses"][0]["text"]
+    assert len([m for m in messages if m.text]) > 10, [m.text for m in messages]
