@@ -12,7 +12,8 @@ const char kRunUsage[] = R"(usage: liteformer-run COMMAND --model DIR [options] 
 
 commands:
   translate   one source per line -> its best translation
-  summarize   the same, with the model's summarization defaults
+  summarize   the same, with the model's summarization defaults; a document longer
+              than the model's positions is summarized from its beginning
   score       "source<TAB>target" per line (a language model: the text) -> log-prob and perplexity
   generate    one prompt per line -> its continuation (language models)
 

@@ -88,6 +88,12 @@ absl::StatusOr<std::vector<int>> RunSession::ParseSentence(const std::string& te
   const int vocab = is_source ? config.vocab.source_size : config.vocab.target_size;
   RETURN_IF_ERROR(CheckIds(ids, vocab, is_source ? "source" : "text"));
   const int limit = is_source ? config.max_source_positions : config.max_target_positions;
+  if (is_source && options_.command == RunCommand::kSummarize &&
+      static_cast<int>(ids.size()) + 1 > limit) {
+    // A summary is of the document's beginning (fairseq's --truncate-source,
+    // and the server's Summarize): the rest cannot fit the model's positions.
+    ids.resize(limit - 1);
+  }
   if (static_cast<int>(ids.size()) + 1 > limit) {
     return absl::InvalidArgumentError(
         absl::StrCat(ids.size() + 1, " tokens with </s> exceed the model's ",

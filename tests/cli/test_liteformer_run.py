@@ -84,6 +84,18 @@ def test_bad_lines_get_one_line_errors_and_the_rest_is_answered(run_binary: path
     assert errors[4] == "line 6: source: id 2 (</s>) may not appear inside a sentence"
 
 
+def test_summarize_keeps_the_beginning_of_a_document_longer_than_the_positions(run_binary: pathlib.Path) -> None:
+    # Translate refuses such a source (above); summarize, like the server's
+    # Summarize and fairseq's --truncate-source, summarizes its first 1023 tokens.
+    model = DATA / "lsra_dynamic_shared"
+    beginning = " ".join(str(4 + i % 30) for i in range(1023))
+    stdin = f"{beginning} {' '.join(['5'] * 77)}\n{beginning}\n"
+    result = run([str(run_binary), "summarize", "--model", str(model), "--ids", "--json", "--max-len-b", "5"], stdin)
+    assert result.returncode == 0, result.stderr
+    long_summary, beginning_summary = (json.loads(line) for line in result.stdout.splitlines())
+    assert long_summary == beginning_summary
+
+
 def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
     model = DATA / "lsra_dynamic_shared"
     result = subprocess.run([str(run_binary), "translate", "--model", str(model)], input=b"t1 t2\n\xff\xfe t3\nt4\n",
