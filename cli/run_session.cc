@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/search/offline_decoding.h"
+#include "engine/search/sentence_jobs.h"
 #include "engine/text/utf8.h"
 #include "engine/util/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -186,7 +187,13 @@ void RunSession::RunBatch(std::vector<Line>& lines) {
                      ? Generate(ctx_, *model_, inputs, decoding_)
                      : Translate(ctx_, *model_, inputs, decoding_);
   if (!results.ok()) return fail_all(results.status());
-  for (std::size_t i = 0; i < valid.size(); ++i) valid[i]->output = FormatHypotheses((*results)[i]);
+  for (std::size_t i = 0; i < valid.size(); ++i) {
+    if ((*results)[i].hypotheses.empty()) {
+      valid[i]->status = NoHypothesisError();
+    } else {
+      valid[i]->output = FormatHypotheses((*results)[i]);
+    }
+  }
 }
 
 int RunSession::Process(std::istream& in, std::ostream& out, std::ostream& err) {

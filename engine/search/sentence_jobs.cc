@@ -111,4 +111,10 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
   return job;
 }
 
+absl::Status NoHypothesisError() {
+  return absl::InvalidArgumentError(
+      "no hypothesis: the decoding options (min_length, no_repeat_ngram_size, max_length) "
+      "ruled out every continuation");
+}
+
 }  // namespace liteformer

@@ -35,6 +35,11 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
                                            const std::vector<int>& target,
                                            const std::string& label);
 
+// What a search that ended without any hypothesis answers: its options
+// (min_len with no_repeat_ngram_size on a small vocabulary, say) banned every
+// continuation. The same for the server and liteformer-run.
+absl::Status NoHypothesisError();
+
 }  // namespace liteformer
 
 #endif  // LITEFORMER_ENGINE_SEARCH_SENTENCE_JOBS_H_

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "engine/search/sentence_jobs.h"
 #include "engine/tensor/compute_context.h"
 #include "spdlog/spdlog.h"
 
@@ -300,9 +301,7 @@ void Scheduler::WorkerLoop() {
             static_cast<double>(finished.hypotheses.front().tokens.size()));
       }
       if (finished.hypotheses.empty()) {
-        // Every continuation was impossible (e.g. non-finite scores).
-        Complete(std::move(job), absl::InternalError("the search ended without a hypothesis"),
-                 stepped);
+        Complete(std::move(job), NoHypothesisError(), stepped);
         continue;
       }
       Complete(std::move(job), std::move(finished), stepped);

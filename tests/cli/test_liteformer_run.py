@@ -96,6 +96,19 @@ def test_summarize_keeps_the_beginning_of_a_document_longer_than_the_positions(r
     assert long_summary == beginning_summary
 
 
+@pytest.mark.parametrize("beam", ["1", "4"])
+def test_options_that_rule_out_every_continuation_are_a_line_error(run_binary: pathlib.Path, beam: str) -> None:
+    # 40 words, none repeated, and no </s> before 60 tokens: no hypothesis exists.
+    model = DATA / "lsra_dynamic_shared"
+    result = run([str(run_binary), "translate", "--model", str(model), "--ids", "--beam", beam,
+                  "--no-repeat-ngram", "1", "--min-len", "60", "--max-len-b", "100"], "4 5 6\n7 8\n")
+    assert result.returncode == 1
+    message = ("no hypothesis: the decoding options (min_length, no_repeat_ngram_size, max_length) "
+               "ruled out every continuation")
+    assert result.stderr.strip().split("\n") == [f"line 1: {message}", f"line 2: {message}"]
+    assert result.stdout == "\n\n"
+
+
 def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
     model = DATA / "lsra_dynamic_shared"
     result = subprocess.run([str(run_binary), "translate", "--model", str(model)], input=b"t1 t2\n\xff\xfe t3\nt4\n",

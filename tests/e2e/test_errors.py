@@ -216,6 +216,19 @@ def test_max_length_from_the_model(default_client: Client) -> None:
     assert_status(rpc_error(default_client.translate, ["t1 t2"], max_length=5000), INVALID, "max_length")
 
 
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_options_that_rule_out_every_continuation(client: Client, beam_size: int) -> None:
+    # The fixture's 40-word vocabulary runs out of unrepeated words long before
+    # 60 tokens, and </s> is banned until then: no hypothesis can exist.
+    options = dict(beam_size=beam_size, no_repeat_ngram_size=1, min_length=60, max_length=100)
+    for call in (client.translate, client.translate_stream):
+        assert_status(rpc_error(call, ["t1 t2", "t3"], **options), INVALID, "no hypothesis",
+                      "min_length", "no_repeat_ngram_size")
+    assert_status(rpc_error(client.generate, "t1 t2", max_tokens=100, **options), INVALID, "no hypothesis")
+    # The server goes on serving.
+    assert len(client.translate(["t1 t2"]).results) == 1
+
+
 # ------------------------------------------------------------------ not errors
 def test_unknown_words_are_not_an_error(client: Client, engine_run: Any, data_dir: pathlib.Path) -> None:
     texts = ["t1 zzz t2", "qqq", "t3 t4 Ü"]
