@@ -12,9 +12,6 @@
 
 namespace liteformer::client {
 
-// Characters (Unicode code points) of UTF-8 text; what users call length.
-size_t Utf8Length(absl::string_view text);
-
 class LengthClasses {
  public:
   explicit LengthClasses(const std::vector<std::string>& texts);

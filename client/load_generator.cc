@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "client/rpc_status.h"
+#include "engine/text/utf8.h"
 
 namespace liteformer::client {
 namespace {
@@ -33,7 +34,7 @@ LoadGenerator::LoadGenerator(const std::shared_ptr<grpc::Channel>& channel,
       caller_(channel, options),
       texts_per_request_(options.method == Method::kGenerate ? 1 : options.texts_per_request),
       length_classes_(options.texts) {
-  for (const std::string& text : options.texts) lengths_.push_back(Utf8Length(text));
+  for (const std::string& text : options.texts) lengths_.push_back(CountUtf8Characters(text));
   report_.target = options.target;
   report_.method = MethodName(options.method);
   report_.model = options.model;

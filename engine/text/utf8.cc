@@ -1,5 +1,6 @@
 #include "engine/text/utf8.h"
 
+#include <algorithm>
 #include <cstdint>
 
 namespace liteformer {
@@ -37,6 +38,12 @@ std::optional<std::size_t> FindInvalidUtf8(absl::string_view text) {
     i += length;
   }
   return std::nullopt;
+}
+
+std::size_t CountUtf8Characters(absl::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 }  // namespace liteformer

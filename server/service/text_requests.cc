@@ -20,11 +20,8 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
                                                            const RequestLimits& limits) {
   const std::string& text = call.texts[index];
   const std::string label = absl::StrCat("texts[", index, "]");
-  // Characters are counted as UTF-8 sequences (bytes that do not continue one);
-  // invalid UTF-8 is reported by the tokenizer with its byte offset.
-  const long characters = std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  });
+  // Invalid UTF-8 is reported by the tokenizer, with its byte offset.
+  const long characters = static_cast<long>(CountUtf8Characters(text));
   if (characters > limits.max_chars_per_text) {
     return absl::InvalidArgumentError(
         absl::StrCat(label, ": ", characters,

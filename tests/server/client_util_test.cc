@@ -11,6 +11,7 @@
 #include "client/latency_stats.h"
 #include "client/length_classes.h"
 #include "client/target_uri.h"
+#include "engine/text/utf8.h"
 #include "gtest/gtest.h"
 
 namespace liteformer::client {
@@ -148,9 +149,9 @@ TEST(TargetUriTest, BadAddresses) {
 }
 
 TEST(LengthClassesTest, CharactersAndMedian) {
-  EXPECT_EQ(Utf8Length("hello"), 5u);
-  EXPECT_EQ(Utf8Length("h\xC3\xA9llo"), 5u);              // é is two bytes.
-  EXPECT_EQ(Utf8Length("\xE6\x97\xA5\xE6\x9C\xAC"), 2u);  // 日本
+  EXPECT_EQ(CountUtf8Characters("hello"), 5u);
+  EXPECT_EQ(CountUtf8Characters("h\xC3\xA9llo"), 5u);              // é is two bytes.
+  EXPECT_EQ(CountUtf8Characters("\xE6\x97\xA5\xE6\x9C\xAC"), 2u);  // 日本
   LengthClasses classes({"aaaa", "a", "aaa", "aa"});
   EXPECT_EQ(classes.median(), 3u);
   EXPECT_TRUE(classes.IsShort(2));
