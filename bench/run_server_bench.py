@@ -16,7 +16,11 @@ measures:
   * closed loop at 1/8/32/64 in flight: throughput and latency;
   * open loop (Poisson) at 50% and 80% of saturation, saturation being the
     best closed-loop throughput of that batching mode;
-with the latency of short and long texts reported separately.
+with the latency of short and long texts reported separately. Then, on the
+short texts alone, for the default set-up, a latency-first one (batches of
+one sentence) and one worker with every thread: unloaded p50, saturation and
+latency at 50% of it; the engine's cost per sentence at batch 1 and 16; and
+the mix on one worker with every thread.
 Targets: saturation >= 85% of the engine's offline throughput; p99 at 50% of
 saturation <= 3x the unloaded p50; short texts' p99 with step-level batching
 <= half of request-level batching's under the same load.
@@ -70,14 +74,15 @@ def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None)
 
 
 class Server:
-    def __init__(self, model: pathlib.Path, step_level: bool, threads: int, log: pathlib.Path):
+    def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
+                 threads_per_worker: int = 1, max_batch_size: int = 32):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
         self.config.write(
             f'models {{ name: "bench" path: "{model.resolve()}" }}\n'
-            f"batching {{ mode: {mode} max_batch_size: 32 max_queue_size: 100000 "
-            f"workers: {threads} threads_per_worker: 1 }}\n"
+            f"batching {{ mode: {mode} max_batch_size: {max_batch_size} max_queue_size: 100000 "
+            f"workers: {workers} threads_per_worker: {threads_per_worker} }}\n"
             "drain_grace_seconds: 5\n")
         self.config.close()
         self.log = log.open("w")
@@ -203,26 +208,69 @@ def main() -> int:
                   f"{r['short_p99']:>11.0f}{r['long_p99']:>10.0f}{r['errors']:>8}")
 
     # The latency target on a homogeneous workload: with the mix, the unloaded
-    # p50 is a short text's and the p99 a long one's whatever the load.
+    # p50 is a short text's and the p99 a long one's whatever the load. Three
+    # server set-ups: the default; latency-first (no batching: each worker
+    # decodes one sentence at a time); one worker with every thread.
     short_texts = work / "short.txt"
     lines = texts.read_text(encoding="utf-8").splitlines()
     median = sorted(len(line) for line in lines)[len(lines) // 2]
     short_texts.write_text("\n".join(l for l in lines if len(l) < median) + "\n",
                            encoding="utf-8")
-    server = Server(args.model, True, args.threads, work / "server-short.log")
+    short_count = len(short_texts.read_text(encoding="utf-8").splitlines())
+    # Why batching buys little latency here: the engine's cost per sentence
+    # barely falls with the batch size (one thread, the same short texts).
+    batch_seconds = {size: timed([str(BIN / "liteformer-run"), "translate", "--model",
+                                  str(args.model), "--beam", str(args.beam), "--threads", "1",
+                                  "--batch-size", str(size)], short_texts)
+                     for size in (1, 16)}
+    results["engine_short_ms_per_sentence"] = {
+        f"batch {size}": 1000 * seconds / short_count for size, seconds in batch_seconds.items()}
+    print(f"\nengine, short texts, 1 thread: "
+          f"{1000 * batch_seconds[1] / short_count:.1f} ms per sentence at batch 1, "
+          f"{1000 * batch_seconds[16] / short_count:.1f} at batch 16")
+    setups = {
+        "default": dict(workers=args.threads),
+        "latency_first": dict(workers=args.threads, max_batch_size=1),
+        "one_worker": dict(workers=1, threads_per_worker=args.threads),
+    }
+    results["short_only"] = {}
+    print(f"\nshort texts only, step-level: {'setup':<16}{'unloaded p50':>13}{'saturation':>11}"
+          f"{'p50 @50%':>10}{'p99 @50%':>10}{'ratio':>7}")
+    for name, setup in setups.items():
+        server = Server(args.model, True, log=work / f"server-short-{name}.log", **setup)
+        try:
+            unloaded_short = load(server.port, short_texts, args.seconds, args.beam,
+                                  concurrency=1)
+            saturated_short = load(server.port, short_texts, args.seconds, args.beam,
+                                   concurrency=32)
+            half_short = load(server.port, short_texts, args.seconds, args.beam,
+                              rate=0.5 * saturated_short["requests_per_second"])
+        finally:
+            server.stop()
+        ratio = half_short["latency_ms"]["p99"] / unloaded_short["latency_ms"]["p50"]
+        results["short_only"][name] = {
+            "setup": setup,
+            "rows": [row("closed 1 (unloaded)", unloaded_short),
+                     row("closed 32", saturated_short), row("open 50%", half_short)],
+            "p99_at_50pct_vs_unloaded_p50": ratio}
+        print(f"{'':<30}{name:<16}{unloaded_short['latency_ms']['p50']:>11.1f}ms"
+              f"{saturated_short['requests_per_second']:>9.0f}/s"
+              f"{half_short['latency_ms']['p50']:>8.1f}ms{half_short['latency_ms']['p99']:>8.1f}ms"
+              f"{ratio:>7.2f}")
+
+    # The mix on one worker with every thread (vs the default's one per core).
+    server = Server(args.model, True, 1, work / "server-one-worker.log",
+                    threads_per_worker=args.threads)
     try:
-        unloaded_short = load(server.port, short_texts, args.seconds, args.beam, concurrency=1)
-        saturated_short = load(server.port, short_texts, args.seconds, args.beam, concurrency=32)
-        half_short = load(server.port, short_texts, args.seconds, args.beam,
-                          rate=0.5 * saturated_short["requests_per_second"])
+        one_worker = [row("closed 1 (unloaded)",
+                          load(server.port, texts, args.seconds, args.beam, concurrency=1)),
+                      row("closed 32", load(server.port, texts, args.seconds, args.beam,
+                                            concurrency=32))]
     finally:
         server.stop()
-    homogeneous = [row("closed 1 (unloaded)", unloaded_short), row("closed 32", saturated_short),
-                   row("open 50%", half_short)]
-    results["short_only"] = {"rows": homogeneous}
-    print("\nshort texts only, step-level:")
-    for r in homogeneous:
-        print(f"{r['load']:<24}{r['rps']:>9.1f}{r['p50']:>9.0f}{r['p99']:>9.0f}")
+    results["one_worker_mixed"] = {"threads_per_worker": args.threads, "rows": one_worker}
+    print(f"\nthe mix on 1 worker x {args.threads} threads: unloaded p50 "
+          f"{one_worker[0]['p50']:.0f} ms, closed 32 {one_worker[1]['rps']:.1f} texts/s")
 
     step, request = results["step_level"], results["request_level"]
     open50 = {m: next(r for r in results[m]["rows"] if r["load"].startswith("open 50"))
@@ -233,7 +281,9 @@ def main() -> int:
         "saturation_vs_offline": step["saturation_rps"] / offline_rps,
         "p99_at_50pct_vs_unloaded_p50_mixed": open50["step_level"]["p99"] / step["unloaded_p50_ms"],
         "p99_at_50pct_vs_unloaded_p50_short_only":
-            half_short["latency_ms"]["p99"] / unloaded_short["latency_ms"]["p50"],
+            results["short_only"]["default"]["p99_at_50pct_vs_unloaded_p50"],
+        "p99_at_50pct_vs_unloaded_p50_short_only_latency_first":
+            results["short_only"]["latency_first"]["p99_at_50pct_vs_unloaded_p50"],
         "short_p99_step_vs_request_at_80pct":
             open80["step_level"]["short_p99"] / open80["request_level"]["short_p99"],
         "short_p99_step_vs_request_at_50pct":
@@ -250,7 +300,9 @@ def main() -> int:
         print(f"  saturation / offline PyTorch reference: {summary['saturation_vs_reference']:.2f}")
     print("  p99 at 50% load / unloaded p50: "
           f"{summary['p99_at_50pct_vs_unloaded_p50_short_only']:.2f} on short texts only "
-          f"(target <= 3), {summary['p99_at_50pct_vs_unloaded_p50_mixed']:.2f} on the mix")
+          f"(target <= 3), {summary['p99_at_50pct_vs_unloaded_p50_mixed']:.2f} on the mix, "
+          f"{summary['p99_at_50pct_vs_unloaded_p50_short_only_latency_first']:.2f} on short texts "
+          "latency-first")
     print("  short texts' p99, step-level / request-level: "
           f"{summary['short_p99_step_vs_request_at_50pct']:.2f} at 50% load, "
           f"{summary['short_p99_step_vs_request_at_80pct']:.2f} at 80% (target <= 0.5)")

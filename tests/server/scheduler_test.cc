@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "engine/search/offline_decoding.h"
 #include "engine/search/sentence_jobs.h"
@@ -172,6 +173,42 @@ TEST_P(SchedulerTest, DrainFinishesQueuedWork) {
   scheduler.Drain(absl::Seconds(60));
   WaitAll();
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(outcomes_[i].result.ok()) << i;
+}
+
+TEST_P(SchedulerTest, CallbacksThatThrowDoNotStopTheWorker) {
+  Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
+  DecodingOptions greedy = options_;
+  greedy.beam_size = 1;
+  std::vector<std::unique_ptr<Job>> jobs;
+  // A streaming job whose every token callback throws (a writer gone bad).
+  jobs.push_back(MakeJob(Source(5, 0), 0, greedy));
+  jobs[0]->sentence.stream_tokens = true;
+  auto tokens_seen = std::make_shared<std::atomic<int>>(0);
+  jobs[0]->on_token = [tokens_seen](int) {
+    ++*tokens_seen;
+    throw std::runtime_error("writing a token failed");
+  };
+  // A job whose answer callback throws after recording its outcome.
+  jobs.push_back(MakeJob(Source(6, 1), 1, options_));
+  jobs[1]->done = [record = std::move(jobs[1]->done)](absl::StatusOr<FinishedSentence> result,
+                                                      const JobTimes& times) mutable {
+    record(std::move(result), times);
+    throw std::runtime_error("answering failed");
+  };
+  Expect(2);
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  WaitAll();
+  ASSERT_TRUE(outcomes_[0].result.ok()) << outcomes_[0].result.status();
+  // Every token but the final </s> was streamed, each despite the last throw.
+  EXPECT_EQ(*tokens_seen,
+            static_cast<int>(outcomes_[0].result->hypotheses.front().tokens.size()) - 1);
+  EXPECT_TRUE(outcomes_[1].result.ok()) << outcomes_[1].result.status();
+  // The worker still serves.
+  Expect(3);
+  jobs.push_back(MakeJob(Source(4, 2), 2, options_));
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  WaitAll();
+  EXPECT_TRUE(outcomes_[2].result.ok()) << outcomes_[2].result.status();
 }
 
 // Step-level batching lets short sentences join and finish while a long one
