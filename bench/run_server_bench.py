@@ -75,7 +75,7 @@ def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None)
 
 class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
-                 threads_per_worker: int = 1, max_batch_size: int = 32):
+                 threads_per_worker: int = 1, max_batch_size: int = 0):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"

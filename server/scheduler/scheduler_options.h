@@ -12,7 +12,7 @@ struct SchedulerOptions {
   // steps. Request-level: a batch is formed once and runs to its end.
   bool step_level = true;
   int max_batch_tokens = 8192;  // (sentences + 1) × longest length ≤ this.
-  int max_batch_size = 32;      // Sentences decoded together.
+  int max_batch_size = 16;      // Sentences decoded together.
   absl::Duration max_queue_delay = absl::ZeroDuration();
   int max_queue_size = 1024;  // Sentences waiting; more is refused (UNAVAILABLE).
   int workers = 1;            // Batches running at once.
