@@ -24,6 +24,10 @@ CallOutcome OutcomeOf(const grpc::Status& status, const Response& response) {
   if (!status.ok()) return outcome;
   outcome.output_tokens = response.usage().output_tokens();
   outcome.input_tokens = response.usage().input_tokens();
+  if (response.has_usage()) {
+    outcome.server_queue_seconds = response.usage().queue_seconds();
+    outcome.server_compute_seconds = response.usage().compute_seconds();
+  }
   if constexpr (!std::is_same_v<Response, liteformer::v1::ScoreResponse>) {
     for (const liteformer::v1::Result& result : response.results()) {
       outcome.outputs.push_back(result.hypotheses_size() > 0 ? result.hypotheses(0).text() : "");
@@ -71,6 +75,10 @@ class GenerateCall : public grpc::ClientReadReactor<GenerateResponse> {
     // omits it.
     outcome_.output_tokens = usage_ ? usage_->output_tokens() : ids_;
     outcome_.input_tokens = usage_ ? usage_->input_tokens() : 0;
+    if (usage_) {
+      outcome_.server_queue_seconds = usage_->queue_seconds();
+      outcome_.server_compute_seconds = usage_->compute_seconds();
+    }
     done_(std::move(outcome_));
     delete this;
   }

@@ -25,6 +25,9 @@ struct CallOutcome {
   grpc::Status status;
   uint32_t output_tokens = 0;
   uint32_t input_tokens = 0;
+  // The server's account of the request (its Usage), when it sent one.
+  std::optional<double> server_queue_seconds;
+  std::optional<double> server_compute_seconds;
   // The best hypothesis per text (translate, summarize) or the generated
   // text; what --verify compares.
   std::vector<std::string> outputs;

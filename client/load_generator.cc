@@ -138,6 +138,10 @@ void LoadGenerator::RecordLocked(const Sent& sent, const CallOutcome& outcome,
   report_.latency.Add(latency);
   if (outcome.first_chunk)
     report_.first_chunk.Add(Milliseconds(*outcome.first_chunk - sent.origin));
+  if (outcome.server_queue_seconds) report_.server_queue.Add(1000 * *outcome.server_queue_seconds);
+  if (outcome.server_compute_seconds) {
+    report_.server_compute.Add(1000 * *outcome.server_compute_seconds);
+  }
   if (options_.split_by_length) {
     LatencyStats& stats =
         length_classes_.IsShort(MeanLength(sent)) ? report_.short_latency : report_.long_latency;

@@ -41,6 +41,10 @@ std::string FormatReport(const LoadReport& report) {
         LatencyLine(absl::StrCat("short (<", report.median_chars, " chars)"), report.short_latency),
         LatencyLine(absl::StrCat("long (>=", report.median_chars, " chars)"), report.long_latency));
   }
+  if (report.server_queue.count() > 0) {
+    absl::StrAppend(&text, LatencyLine("server: queue ms", report.server_queue),
+                    LatencyLine("server: compute ms", report.server_compute));
+  }
   for (const auto& [code, count] : report.errors) {
     absl::StrAppendFormat(&text, "errors %s: %d\n", code, count);
   }
@@ -68,6 +72,10 @@ nlohmann::ordered_json ReportToJson(const LoadReport& report) {
       {"latency_ms", LatencyJson(report.latency)},
   };
   if (report.first_chunk.count() > 0) json["first_chunk_ms"] = LatencyJson(report.first_chunk);
+  if (report.server_queue.count() > 0) {
+    json["server_queue_ms"] = LatencyJson(report.server_queue);
+    json["server_compute_ms"] = LatencyJson(report.server_compute);
+  }
   if (report.split_by_length) {
     json["median_chars"] = report.median_chars;
     json["short_latency_ms"] = LatencyJson(report.short_latency);

@@ -37,6 +37,11 @@ struct LoadReport {
   size_t median_chars = 0;
   LatencyStats short_latency;
   LatencyStats long_latency;
+  // Where the time went, by the server's account (each response's Usage):
+  // waiting for a batch, and decoding. The rest of `latency` is the network,
+  // gRPC and the request's own tokenizing.
+  LatencyStats server_queue;
+  LatencyStats server_compute;
 
   double requests_per_second() const { return elapsed_seconds > 0 ? ok / elapsed_seconds : 0; }
   double output_tokens_per_second() const {

@@ -124,3 +124,13 @@ def test_load_short_closed_loop_run(load_binary: pathlib.Path, server: Any, tmp_
     latency = report["latency_ms"]
     assert latency["count"] == 50
     assert 0 < latency["p50"] <= latency["p90"] <= latency["p99"] <= latency["max"], latency
+    # The server's own account of each request: waiting for a batch, then
+    # decoding, both inside the latency the client saw.
+    queue, compute = report["server_queue_ms"], report["server_compute_ms"]
+    assert queue["count"] == compute["count"] == 50, report
+    assert 0 <= queue["p50"] <= queue["max"], queue
+    assert 0 < compute["p50"] <= compute["max"], compute
+    # Each request's queue and compute times are parts of its latency, so
+    # their order statistics are bounded by the latency's.
+    for part in (queue, compute):
+        assert part["p50"] <= latency["p50"] and part["max"] <= latency["max"], report
