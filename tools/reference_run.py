@@ -98,7 +98,12 @@ def _process(line: str, args: argparse.Namespace, loaded: "LoadedModel", codec: 
     if args.command == "generate":
         [hyps] = api.generate(loaded, [ids_of(line, True)], options, max_tokens, macs_out=macs)
     else:
-        [hyps] = api.translate(loaded, [ids_of(line, False)], options, macs_out=macs)
+        source = ids_of(line, False)
+        if args.command == "summarize":
+            # A summary is of the document's beginning, as liteformer-run and
+            # the server do (fairseq's --truncate-source): room for </s>.
+            source = source[:loaded.config.max_source_positions - 1]
+        [hyps] = api.translate(loaded, [source], options, macs_out=macs)
     if args.json:
         return json.dumps({"hypotheses": [_hypothesis_json(h, codec) for h in hyps], "macs": macs[0]})
     if not hyps:
