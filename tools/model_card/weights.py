@@ -1,7 +1,6 @@
 """model.safetensors described from its JSON header alone (no tensor data read, no torch)."""
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import struct
@@ -9,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from data.manifest import sha256_file
 from liteformer_ref.config import ModelConfig
 from liteformer_ref.tensor_layout import expected_tensor_shapes
 
@@ -30,14 +30,6 @@ class WeightsInfo:
     @property
     def dtype_names(self) -> list[str]:
         return sorted(set(self.dtypes.values()))
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_header(path: Path) -> dict[str, dict[str, Any]]:
@@ -65,4 +57,4 @@ def inspect(path: Path, config: ModelConfig) -> WeightsInfo:
         wrong = sorted(set(shapes) ^ set(expected)) or sorted(n for n in shapes if shapes[n] != expected[n])
         raise ValueError(f"{path}: tensors differ from what config.json describes (first: {wrong[0]})")
     dtypes = {name: str(entry["dtype"]) for name, entry in header.items()}
-    return WeightsInfo(shapes=shapes, dtypes=dtypes, file_bytes=path.stat().st_size, sha256=_sha256(path))
+    return WeightsInfo(shapes=shapes, dtypes=dtypes, file_bytes=path.stat().st_size, sha256=sha256_file(path))
