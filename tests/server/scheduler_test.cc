@@ -211,6 +211,35 @@ TEST_P(SchedulerTest, CallbacksThatThrowDoNotStopTheWorker) {
   EXPECT_TRUE(outcomes_[2].result.ok()) << outcomes_[2].result.status();
 }
 
+// Records the order in which jobs complete (each expected to succeed) and
+// signals when `expected` of them have.
+class CompletionOrder {
+ public:
+  explicit CompletionOrder(std::size_t expected) : expected_(expected) {}
+
+  absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> Record(int index) {
+    return [this, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
+      EXPECT_TRUE(result.ok()) << result.status();
+      std::lock_guard<std::mutex> lock(mu_);
+      order_.push_back(index);
+      if (order_.size() == expected_) done_.set_value();
+    };
+  }
+
+  // The completion order, once every expected job is done.
+  std::vector<int> Wait() {
+    EXPECT_EQ(done_.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    std::lock_guard<std::mutex> lock(mu_);
+    return order_;
+  }
+
+ private:
+  const std::size_t expected_;
+  std::mutex mu_;
+  std::vector<int> order_;
+  std::promise<void> done_;
+};
+
 // Step-level batching lets short sentences join and finish while a long one
 // runs; request-level batching makes them wait for it.
 TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
@@ -231,19 +260,12 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
     DecodingOptions short_options;
     short_options.beam_size = 1;
     short_options.max_len_b = 3;
-    std::mutex mu;
-    std::vector<int> order;
-    std::promise<void> done;
+    CompletionOrder completions(4);
     auto make = [&](const DecodingOptions& decoding, int index) {
       auto job = std::make_unique<Job>();
       job->sentence = *MakeTranslationJob(**model, {4, 5, 6}, decoding, "s");
       job->length = 4;
-      job->done = [&, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
-        EXPECT_TRUE(result.ok());
-        std::lock_guard<std::mutex> lock(mu);
-        order.push_back(index);
-        if (order.size() == 4) done.set_value();
-      };
+      job->done = completions.Record(index);
       return job;
     };
     std::vector<std::unique_ptr<Job>> jobs;
@@ -252,7 +274,8 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
     absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
     for (int i = 1; i <= 3; ++i) jobs.push_back(make(short_options, i));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
-    ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    const std::vector<int> order = completions.Wait();
+    ASSERT_EQ(order.size(), 4u);
     if (step_level) {
       EXPECT_EQ(order.back(), 0) << "the long sentence finishes last";
     } else {
@@ -272,9 +295,7 @@ TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
   options.max_batch_tokens = 100;  // A 40-token source fits only alone.
   options.threads_per_worker = 1;
   Scheduler scheduler(*model, options);
-  std::mutex mu;
-  std::vector<int> order;
-  std::promise<void> done;
+  CompletionOrder completions(3);
   auto make = [&](int length, int min_len, int index) {
     DecodingOptions decoding;
     decoding.beam_size = 1;
@@ -284,12 +305,7 @@ TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
     auto job = std::make_unique<Job>();
     job->sentence = *MakeTranslationJob(**model, source, decoding, "s");
     job->length = length;
-    job->done = [&, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
-      EXPECT_TRUE(result.ok());
-      std::lock_guard<std::mutex> lock(mu);
-      order.push_back(index);
-      if (order.size() == 3) done.set_value();
-    };
+    job->done = completions.Record(index);
     return job;
   };
   std::vector<std::unique_ptr<Job>> jobs;
@@ -299,8 +315,7 @@ TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
   jobs.push_back(make(40, 1, 1));  // Does not fit beside job 0.
   jobs.push_back(make(4, 1, 2));   // Would fit, but job 1 is older.
   ASSERT_TRUE(scheduler.Submit(jobs).ok());
-  ASSERT_EQ(done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
-  EXPECT_EQ(order, (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(completions.Wait(), (std::vector<int>{0, 1, 2}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Batching, SchedulerTest, ::testing::Bool(),
