@@ -71,7 +71,8 @@ int Run() {
   // weights in parallel) ends with it. A team left on the main thread would
   // count against the cores: libgomp then stops spinning between parallel
   // regions, and every region of a multi-threaded worker pays futex wake-ups
-  // (measured: 4x the latency of a short sentence with threads_per_worker 2).
+  // (by hand with liteformer-load: 4x the latency of a short sentence with
+  // threads_per_worker 2; bench/'s "one_worker" row shows the state now).
   std::thread loader([&] {
     for (const ServedModelConfig& model_config : resolved->models) {
       absl::StatusOr<std::unique_ptr<ServedModel>> model =

@@ -68,10 +68,11 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
   options.step_level = batching.mode() != v1::BatchingConfig::REQUEST_LEVEL;
   options.max_batch_tokens = OrDefault(batching.max_batch_tokens(), 8192);
   // 16, not more: a CPU step costs about the same per sentence whatever the
-  // batch (bench/: 8.4 vs 10.9 ms per short sentence at batch 16 vs 1), so
-  // bigger batches add little throughput (71.4 vs 71.9 texts/s at 16 vs 32)
-  // but make every sentence in them wait on more company (short texts' p99 at
-  // 60 texts/s: 167 vs 199 ms).
+  // batch (bench/run_server_bench.py: 8.7 vs 12.3 ms per short sentence at
+  // batch 16 vs 1), so bigger batches add little throughput but make every
+  // sentence in them share its steps with more company. By hand with
+  // liteformer-load on bench/'s mix (not a bench/ row): 71.4 vs 71.9 texts/s
+  // at 16 vs 32, short texts' p99 at 60 texts/s 167 vs 199 ms.
   options.max_batch_size = OrDefault(batching.max_batch_size(), 16);
   options.max_queue_delay = absl::Milliseconds(batching.max_queue_delay_ms());
   options.max_queue_size = OrDefault(batching.max_queue_size(), 1024);
