@@ -217,6 +217,13 @@ def main() -> int:
     short_texts.write_text("\n".join(l for l in lines if len(l) < median) + "\n",
                            encoding="utf-8")
     short_count = len(short_texts.read_text(encoding="utf-8").splitlines())
+    # Short texts still differ in work (3 to 25 output tokens), so their
+    # unloaded p99 is already over twice their p50. One text repeated takes
+    # that spread out and leaves the queueing alone.
+    fixed_texts = work / "fixed.txt"
+    short_lines = short_texts.read_text(encoding="utf-8").splitlines()
+    fixed_texts.write_text((sorted(short_lines, key=len)[len(short_lines) // 2] + "\n") * 200,
+                           encoding="utf-8")
     # Why batching buys little latency here: the engine's cost per sentence
     # barely falls with the batch size (one thread, the same short texts).
     batch_seconds = {size: timed([str(BIN / "liteformer-run"), "translate", "--model",
@@ -233,27 +240,29 @@ def main() -> int:
         "latency_first": dict(workers=args.threads, max_batch_size=1),
         "one_worker": dict(workers=1, threads_per_worker=args.threads),
     }
-    results["short_only"] = {}
-    print(f"\nshort texts only, step-level: {'setup':<16}{'unloaded p50':>13}{'saturation':>11}"
+    runs = [("short_only", name, setup, short_texts) for name, setup in setups.items()]
+    runs += [("fixed_work", name, setups[name], fixed_texts)
+             for name in ("default", "latency_first")]
+    print(f"\nstep-level: {'texts':<12}{'setup':<16}{'unloaded p50':>13}{'saturation':>11}"
           f"{'p50 @50%':>10}{'p99 @50%':>10}{'ratio':>7}")
-    for name, setup in setups.items():
-        server = Server(args.model, True, log=work / f"server-short-{name}.log", **setup)
+    for section, name, setup, section_texts in runs:
+        server = Server(args.model, True, log=work / f"server-{section}-{name}.log", **setup)
         try:
-            unloaded_short = load(server.port, short_texts, args.seconds, args.beam,
+            unloaded_short = load(server.port, section_texts, args.seconds, args.beam,
                                   concurrency=1)
-            saturated_short = load(server.port, short_texts, args.seconds, args.beam,
+            saturated_short = load(server.port, section_texts, args.seconds, args.beam,
                                    concurrency=32)
-            half_short = load(server.port, short_texts, args.seconds, args.beam,
+            half_short = load(server.port, section_texts, args.seconds, args.beam,
                               rate=0.5 * saturated_short["requests_per_second"])
         finally:
             server.stop()
         ratio = half_short["latency_ms"]["p99"] / unloaded_short["latency_ms"]["p50"]
-        results["short_only"][name] = {
+        results.setdefault(section, {})[name] = {
             "setup": setup,
             "rows": [row("closed 1 (unloaded)", unloaded_short),
                      row("closed 32", saturated_short), row("open 50%", half_short)],
             "p99_at_50pct_vs_unloaded_p50": ratio}
-        print(f"{'':<30}{name:<16}{unloaded_short['latency_ms']['p50']:>11.1f}ms"
+        print(f"{'':<12}{section:<12}{name:<16}{unloaded_short['latency_ms']['p50']:>11.1f}ms"
               f"{saturated_short['requests_per_second']:>9.0f}/s"
               f"{half_short['latency_ms']['p50']:>8.1f}ms{half_short['latency_ms']['p99']:>8.1f}ms"
               f"{ratio:>7.2f}")
@@ -284,6 +293,10 @@ def main() -> int:
             results["short_only"]["default"]["p99_at_50pct_vs_unloaded_p50"],
         "p99_at_50pct_vs_unloaded_p50_short_only_latency_first":
             results["short_only"]["latency_first"]["p99_at_50pct_vs_unloaded_p50"],
+        "p99_at_50pct_vs_unloaded_p50_fixed_work":
+            results["fixed_work"]["default"]["p99_at_50pct_vs_unloaded_p50"],
+        "p99_at_50pct_vs_unloaded_p50_fixed_work_latency_first":
+            results["fixed_work"]["latency_first"]["p99_at_50pct_vs_unloaded_p50"],
         "short_p99_step_vs_request_at_80pct":
             open80["step_level"]["short_p99"] / open80["request_level"]["short_p99"],
         "short_p99_step_vs_request_at_50pct":
@@ -302,7 +315,9 @@ def main() -> int:
           f"{summary['p99_at_50pct_vs_unloaded_p50_short_only']:.2f} on short texts only "
           f"(target <= 3), {summary['p99_at_50pct_vs_unloaded_p50_mixed']:.2f} on the mix, "
           f"{summary['p99_at_50pct_vs_unloaded_p50_short_only_latency_first']:.2f} on short texts "
-          "latency-first")
+          "latency-first; one text repeated: "
+          f"{summary['p99_at_50pct_vs_unloaded_p50_fixed_work']:.2f} default, "
+          f"{summary['p99_at_50pct_vs_unloaded_p50_fixed_work_latency_first']:.2f} latency-first")
     print("  short texts' p99, step-level / request-level: "
           f"{summary['short_p99_step_vs_request_at_50pct']:.2f} at 50% load, "
           f"{summary['short_p99_step_vs_request_at_80pct']:.2f} at 80% (target <= 0.5)")
