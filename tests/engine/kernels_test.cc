@@ -1,8 +1,10 @@
 // Our own kernels (where oneDNN has no primitive) against naive loops written
 // straight from the equations, on random inputs of awkward sizes.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "engine/ops/attention_kernel.h"
@@ -136,49 +138,61 @@ INSTANTIATE_TEST_SUITE_P(Causal, CausalConvTest,
                                            ConvCase{40, 12, 3, 7, false, true}),
                          ConvCaseName);
 
+// Shapes around the kernels' 16-lane blocks: below one block (the plain
+// loops), whole blocks, and partial last blocks that overlap.
+const std::vector<std::pair<int, int>> kAttentionShapes = {  // {keys, head dim}
+    {6, 5}, {1, 16}, {15, 17}, {16, 31}, {30, 62}, {33, 64}, {47, 100}};
+
 TEST(AttentionKernelTest, MatchesNaiveLoopCausalAndFull) {
-  const int queries = 6, keys = 6, dim = 5, stride = 11;
-  const std::vector<float> q = Random(queries * stride, 7), k = Random(keys * stride, 8),
-                           v = Random(keys * stride, 9);
-  for (bool causal : {false, true}) {
-    std::vector<float> out(queries * stride, 0.0f), scratch(keys);
-    AttendHead({q.data(), stride}, queries, {k.data(), stride}, {v.data(), stride}, keys, dim,
-               causal, 0, out.data(), stride, scratch.data());
-    for (int i = 0; i < queries; ++i) {
-      const int visible = causal ? i + 1 : keys;
-      std::vector<double> p(visible);
-      double sum = 0.0;
-      for (int j = 0; j < visible; ++j) {
-        double dot = 0.0;
-        for (int c = 0; c < dim; ++c)
-          dot += static_cast<double>(q[i * stride + c]) * k[j * stride + c];
-        p[j] = std::exp(dot);
-        sum += p[j];
-      }
-      for (int c = 0; c < dim; ++c) {
-        double expected = 0.0;
-        for (int j = 0; j < visible; ++j) expected += p[j] / sum * v[j * stride + c];
-        EXPECT_NEAR(out[i * stride + c], expected, 1e-5)
-            << "causal " << causal << " " << i << "," << c;
+  for (const auto& [keys, dim] : kAttentionShapes) {
+    const int queries = std::min(keys, 6), stride = dim + 6;
+    const std::vector<float> q = Random(queries * stride, 7), k = Random(keys * stride, 8),
+                             v = Random(keys * stride, 9);
+    for (bool causal : {false, true}) {
+      // With a causal offset, query i sees keys j < i + 1 + offset.
+      const int offset = causal ? keys - queries : 0;
+      std::vector<float> out(queries * stride, 0.0f), scratch(keys);
+      AttendHead({q.data(), stride}, queries, {k.data(), stride}, {v.data(), stride}, keys, dim,
+                 causal, offset, out.data(), stride, scratch.data());
+      for (int i = 0; i < queries; ++i) {
+        const int visible = causal ? i + 1 + offset : keys;
+        std::vector<double> p(visible);
+        double sum = 0.0;
+        for (int j = 0; j < visible; ++j) {
+          double dot = 0.0;
+          for (int c = 0; c < dim; ++c)
+            dot += static_cast<double>(q[i * stride + c]) * k[j * stride + c];
+          p[j] = std::exp(dot);
+          sum += p[j];
+        }
+        for (int c = 0; c < dim; ++c) {
+          double expected = 0.0;
+          for (int j = 0; j < visible; ++j) expected += p[j] / sum * v[j * stride + c];
+          ASSERT_NEAR(out[i * stride + c], expected, 1e-5)
+              << keys << " keys, dim " << dim << ", causal " << causal << ", " << i << "," << c;
+        }
       }
     }
   }
 }
 
 TEST(AttentionKernelTest, TransposedKeysMatchRowKeys) {
-  const int keys = 29, dim = 62, stride = 70, ld = 31;
-  const std::vector<float> q = Random(dim, 11), k = Random(keys * stride, 12),
-                           v = Random(keys * stride, 13);
-  std::vector<float> k_t(static_cast<std::size_t>(dim) * ld, 0.0f);
-  for (int j = 0; j < keys; ++j) {
-    for (int c = 0; c < dim; ++c) k_t[c * ld + j] = k[j * stride + c];
+  for (const auto& [keys, dim] : kAttentionShapes) {
+    const int stride = dim + 8, ld = keys + 2;
+    const std::vector<float> q = Random(dim, 11), k = Random(keys * stride, 12),
+                             v = Random(keys * stride, 13);
+    std::vector<float> k_t(static_cast<std::size_t>(dim) * ld, 0.0f);
+    for (int j = 0; j < keys; ++j) {
+      for (int c = 0; c < dim; ++c) k_t[c * ld + j] = k[j * stride + c];
+    }
+    std::vector<float> expected(dim), got(dim), scratch(keys);
+    AttendHead({q.data(), dim}, 1, {k.data(), stride}, {v.data(), stride}, keys, dim, false, 0,
+               expected.data(), dim, scratch.data());
+    AttendHeadTransposedKeys(q.data(), k_t.data(), ld, {v.data(), stride}, keys, dim, got.data(),
+                             scratch.data());
+    for (int c = 0; c < dim; ++c)
+      ASSERT_NEAR(got[c], expected[c], 1e-5) << keys << " keys, dim " << dim << ", " << c;
   }
-  std::vector<float> expected(dim), got(dim), scratch(keys);
-  AttendHead({q.data(), dim}, 1, {k.data(), stride}, {v.data(), stride}, keys, dim, false, 0,
-             expected.data(), dim, scratch.data());
-  AttendHeadTransposedKeys(q.data(), k_t.data(), ld, {v.data(), stride}, keys, dim, got.data(),
-                           scratch.data());
-  for (int c = 0; c < dim; ++c) EXPECT_NEAR(got[c], expected[c], 1e-5) << c;
 }
 
 TEST(TopKTest, MatchesFullSortWithLowerIndexFirstOnTies) {
