@@ -82,19 +82,26 @@ void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int rows,
   const int c = shape_.channels;
   const int k = shape_.kernel;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
-  const std::size_t window_size = static_cast<std::size_t>(k) * c;
-  float* windows = ctx.Buffer(ComputeContext::kConvWindow, window_size * ctx.threads());
+  const int slots = k - 1;
+  // Each thread's tap pointers: the history's slots oldest first, then the
+  // current input.
+  std::vector<const float*> taps(static_cast<std::size_t>(k) * ctx.threads());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int r = 0; r < rows; ++r) {
-    float* window = windows + window_size * omp_get_thread_num();
-    std::vector<float>& history = caches[r]->history;
+    const float** row_taps = taps.data() + static_cast<long>(k) * omp_get_thread_num();
+    ConvCache& cache = *caches[r];
     const float* current = u + static_cast<long>(r) * c;
-    std::copy(history.begin(), history.end(), window);
-    std::copy(current, current + c, window + static_cast<long>(k - 1) * c);
-    DynamicConvStep(window, kernels + static_cast<long>(r) * kernel_stride, conv_shape_,
+    for (int j = 0; j < slots; ++j) {
+      row_taps[j] = cache.history.data() + static_cast<long>((cache.oldest + j) % slots) * c;
+    }
+    row_taps[slots] = current;
+    DynamicConvStep(row_taps, kernels + static_cast<long>(r) * kernel_stride, conv_shape_,
                     out + static_cast<long>(r) * c);
-    // Slide the history by one input.
-    if (k > 1) std::copy(window + c, window + static_cast<long>(k) * c, history.begin());
+    if (slots > 0) {
+      // The current input replaces the oldest, which becomes the newest slot.
+      std::copy(current, current + c, cache.history.begin() + static_cast<long>(cache.oldest) * c);
+      cache.oldest = (cache.oldest + 1) % slots;
+    }
   }
   linear2_->Apply(ctx, out, rows, y, LinearEpilogue::kAccumulate);
 }

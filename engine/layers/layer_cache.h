@@ -16,7 +16,11 @@ struct SelfAttentionCache {
 };
 
 struct ConvCache {
-  std::vector<float> history;  // [K−1, channels], oldest first; zeros before the start.
+  // The last K−1 inputs, [K−1, channels], a ring whose slot `oldest` holds
+  // the oldest (zeros before the start): a step overwrites one slot instead
+  // of sliding the whole window.
+  std::vector<float> history;
+  int oldest = 0;
 };
 
 struct LayerCache {

@@ -2,127 +2,62 @@
 
 #include <algorithm>
 
+#include "engine/ops/lane_blocks.h"
 #include "engine/ops/softmax_rows.h"
 
 namespace liteformer {
 namespace {
 
-// Accumulators live in registers, `kLanes` floats per block: a loop that
-// adds into memory (out[c] += p·v[c] once per key) chains every key's
-// update through a store and a reload, which made these loops several times
-// slower than their arithmetic.
-constexpr int kLanes = 16;
-
-// Calls fn(first, second) over the blocks of kLanes lanes covering [0, n),
-// n ≥ kLanes, two at a time (second = -1 when the last is alone). The last
-// block ends exactly at n, overlapping its predecessor: an overlapped lane is
-// computed twice with the same operations in the same order, so it gets the
-// same value and may be stored twice.
-template <typename Fn>
-void ForEachBlockPair(int n, Fn&& fn) {
-  int next = 0;
-  while (next < n) {
-    const int first = std::min(next, n - kLanes);
-    next = first + kLanes;
-    int second = -1;
-    if (next < n) {
-      second = std::min(next, n - kLanes);
-      next = second + kLanes;
-    }
-    fn(first, second);
-  }
-}
-
-// out[c] = Σ_j p[j]·rows[j·stride + c] for c in [start, start + kLanes) and,
-// when `second` ≥ 0, [second, second + kLanes): two independent chains.
-void WeightedSumBlocks(const float* p, int count, const float* rows, long stride, int start,
-                       int second, float* out) {
-  float a[kLanes] = {};
-  float b[kLanes] = {};
-  if (second < 0) {
-    for (int j = 0; j < count; ++j) {
-      const float* row = rows + j * stride + start;
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) a[l] += p[j] * row[l];
-    }
-  } else {
-    for (int j = 0; j < count; ++j) {
-      const float* row = rows + j * stride;
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        a[l] += p[j] * row[start + l];
-        b[l] += p[j] * row[second + l];
-      }
-    }
-    std::copy(b, b + kLanes, out + second);
-  }
-  std::copy(a, a + kLanes, out + start);
-}
-
 // out[c] = Σ_j p[j]·rows[j·stride + c] for c < n.
 void WeightedSum(const float* p, int count, const float* rows, long stride, int n, float* out) {
-  if (n < kLanes) {
-    std::fill(out, out + n, 0.0f);
-    for (int j = 0; j < count; ++j) {
-      const float* row = rows + j * stride;
-      for (int c = 0; c < n; ++c) out[c] += p[j] * row[c];
-    }
-    return;
-  }
-  ForEachBlockPair(n, [&](int first, int second) {
-    WeightedSumBlocks(p, count, rows, stride, first, second, out);
-  });
+  WeightedRowSum(
+      p, count, [&](int j) { return rows + j * stride; }, n, out);
 }
 
 // Σ_c a[c]·b[c].
 float Dot(const float* a, const float* b, int n) {
-  float acc[kLanes] = {};
+  if (n < kLanes) {
+    float sum = 0.0f;
+    for (int c = 0; c < n; ++c) sum += a[c] * b[c];
+    return sum;
+  }
+  Lanes acc = {};
   int c = 0;
-  for (; c + kLanes <= n; c += kLanes) {
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) acc[l] += a[c + l] * b[c + l];
-  }
-  if (c < n && n >= kLanes) {
-    // The last, partial block as a whole block ending at n, its lanes
-    // already counted masked out.
+  for (; c + kLanes <= n; c += kLanes) acc += LoadLanes(a + c) * LoadLanes(b + c);
+  if (c < n) {
+    // The partial last block as a whole block ending at n, with the lanes
+    // already counted zeroed.
     const int start = n - kLanes;
-    const int skip = c - start;
-#pragma omp simd
-    for (int l = 0; l < kLanes; ++l) acc[l] += l >= skip ? a[start + l] * b[start + l] : 0.0f;
-    c = n;
+    const Lanes lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    const Lanes tail = LoadLanes(a + start);
+    acc += (lane >= static_cast<float>(c - start) ? tail : Lanes{}) * LoadLanes(b + start);
   }
-  float sum = 0.0f;
-  for (; c < n; ++c) sum += a[c] * b[c];
+  // Pairwise: 4 dependent additions instead of 15.
+  float lanes[kLanes];
+  StoreLanes(lanes, acc);
   for (int width = kLanes / 2; width >= 1; width /= 2) {
-    for (int l = 0; l < width; ++l) acc[l] += acc[l + width];
+    for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
   }
-  return sum + acc[0];
+  return lanes[0];
 }
 
-// scores[j] = Σ_c q[c]·keys_t[c·ld + j] for j in the block(s) at `start`
-// (and `second` when ≥ 0).
-void TransposedScoreBlocks(const float* q, const float* keys_t, long ld, int head_dim, int start,
+// scores[j] = Σ_c q[c]·keys_t[c·ld + j] for j in the block at `first` (and
+// the one at `second` when ≥ 0).
+void TransposedScoreBlocks(const float* q, const float* keys_t, long ld, int head_dim, int first,
                            int second, float* scores) {
-  float a[kLanes] = {};
-  float b[kLanes] = {};
+  Lanes a = {};
   if (second < 0) {
-    for (int c = 0; c < head_dim; ++c) {
-      const float* row = keys_t + c * ld + start;
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) a[l] += q[c] * row[l];
-    }
+    for (int c = 0; c < head_dim; ++c) a += q[c] * LoadLanes(keys_t + c * ld + first);
   } else {
+    Lanes b = {};
     for (int c = 0; c < head_dim; ++c) {
       const float* row = keys_t + c * ld;
-#pragma omp simd
-      for (int l = 0; l < kLanes; ++l) {
-        a[l] += q[c] * row[start + l];
-        b[l] += q[c] * row[second + l];
-      }
+      a += q[c] * LoadLanes(row + first);
+      b += q[c] * LoadLanes(row + second);
     }
-    std::copy(b, b + kLanes, scores + second);
+    StoreLanes(scores + second, b);
   }
-  std::copy(a, a + kLanes, scores + start);
+  StoreLanes(scores + first, a);
 }
 
 }  // namespace

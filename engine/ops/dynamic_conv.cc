@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/ops/lane_blocks.h"
+
 namespace liteformer {
 
 void DynamicConvSequence(const float* u, int length, const float* kernels, int kernel_time_stride,
@@ -11,34 +13,27 @@ void DynamicConvSequence(const float* u, int length, const float* kernels, int k
   for (int t = 0; t < length; ++t) {
     const float* kernel = kernels + static_cast<long>(t) * kernel_time_stride;
     float* out = y + static_cast<long>(t) * channels;
-    std::fill(out, out + channels, 0.0f);
     // Only taps whose input lies inside the sequence contribute.
     const int first = std::max(0, padding_left - t);
     const int last = std::min(shape.kernel, length - t + padding_left);
-    for (int j = first; j < last; ++j) {
-      const float* in = u + static_cast<long>(t + j - padding_left) * channels;
-      for (int h = 0; h < shape.heads; ++h) {
-        const float w = kernel[h * shape.kernel + j];
-        const int begin = h * per_head;
-#pragma omp simd
-        for (int c = begin; c < begin + per_head; ++c) out[c] += w * in[c];
-      }
+    for (int h = 0; h < shape.heads; ++h) {
+      const int begin = h * per_head;
+      const float* in = u + static_cast<long>(t + first - padding_left) * channels + begin;
+      WeightedRowSum(
+          kernel + h * shape.kernel + first, last - first,
+          [&](int j) { return in + static_cast<long>(j) * channels; }, per_head, out + begin);
     }
   }
 }
 
-void DynamicConvStep(const float* window, const float* kernel, const ConvShape& shape, float* y) {
-  const int channels = shape.channels;
-  const int per_head = channels / shape.heads;
-  std::fill(y, y + channels, 0.0f);
-  for (int j = 0; j < shape.kernel; ++j) {
-    const float* in = window + static_cast<long>(j) * channels;
-    for (int h = 0; h < shape.heads; ++h) {
-      const float w = kernel[h * shape.kernel + j];
-      const int begin = h * per_head;
-#pragma omp simd
-      for (int c = begin; c < begin + per_head; ++c) y[c] += w * in[c];
-    }
+void DynamicConvStep(const float* const* taps, const float* kernel, const ConvShape& shape,
+                     float* y) {
+  const int per_head = shape.channels / shape.heads;
+  for (int h = 0; h < shape.heads; ++h) {
+    const int begin = h * per_head;
+    WeightedRowSum(
+        kernel + h * shape.kernel, shape.kernel, [&](int j) { return taps[j] + begin; }, per_head,
+        y + begin);
   }
 }
 

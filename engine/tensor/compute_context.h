@@ -42,7 +42,6 @@ class ComputeContext {
     kConvHidden,
     kConvInput,
     kConvKernels,
-    kConvWindow,
     kConvOut,
     kFeedForwardHidden,
     kNormalizedInput,

@@ -105,14 +105,16 @@ TEST_P(CausalConvTest, StepsEqualTheSequence) {
   const std::vector<float> w = Random((p.dynamic ? p.length : 1) * p.heads * p.kernel, 6);
   std::vector<float> sequence(p.length * p.channels);
   DynamicConvSequence(u.data(), p.length, w.data(), stride, shape, p.kernel - 1, sequence.data());
-  // A window of K inputs, zeros before the start, the current input last.
-  std::vector<float> window(static_cast<std::size_t>(p.kernel) * p.channels, 0.0f);
+  // Taps at the K inputs up to t, a zero row before the start.
+  const std::vector<float> zeros(p.channels, 0.0f);
+  std::vector<const float*> taps(p.kernel);
   std::vector<float> y(p.channels);
   for (int t = 0; t < p.length; ++t) {
-    std::copy(window.begin() + p.channels, window.end(), window.begin());
-    std::copy(u.begin() + t * p.channels, u.begin() + (t + 1) * p.channels,
-              window.end() - p.channels);
-    DynamicConvStep(window.data(), w.data() + t * stride, shape, y.data());
+    for (int j = 0; j < p.kernel; ++j) {
+      const int source = t - (p.kernel - 1) + j;
+      taps[j] = source < 0 ? zeros.data() : u.data() + source * p.channels;
+    }
+    DynamicConvStep(taps.data(), w.data() + t * stride, shape, y.data());
     for (int c = 0; c < p.channels; ++c)
       EXPECT_EQ(y[c], sequence[t * p.channels + c]) << t << "," << c;
   }
@@ -129,13 +131,16 @@ INSTANTIATE_TEST_SUITE_P(
     Shapes, DynamicConvTest,
     ::testing::Values(ConvCase{7, 8, 4, 3, true, false}, ConvCase{7, 8, 4, 3, true, true},
                       ConvCase{5, 24, 4, 31, true, true}, ConvCase{40, 12, 3, 7, false, false},
-                      ConvCase{40, 12, 3, 7, false, true}, ConvCase{1, 16, 4, 15, true, false}),
+                      ConvCase{40, 12, 3, 7, false, true}, ConvCase{1, 16, 4, 15, true, false},
+                      ConvCase{9, 248, 4, 31, true, true}, ConvCase{9, 96, 2, 7, false, true}),
     ConvCaseName);
 
 INSTANTIATE_TEST_SUITE_P(Causal, CausalConvTest,
                          ::testing::Values(ConvCase{7, 8, 4, 3, true, true},
                                            ConvCase{5, 24, 4, 31, true, true},
-                                           ConvCase{40, 12, 3, 7, false, true}),
+                                           ConvCase{40, 12, 3, 7, false, true},
+                                           ConvCase{9, 248, 4, 31, true, true},
+                                           ConvCase{40, 96, 2, 7, false, true}),
                          ConvCaseName);
 
 // Shapes around the kernels' 16-lane blocks: below one block (the plain
