@@ -241,6 +241,21 @@ class CompletionOrder {
   std::promise<void> done_;
 };
 
+// A greedy job on a 3-token source that decodes between `min_len` and
+// `max_len_b` tokens, its completion recorded as `index`.
+std::unique_ptr<Job> GreedyJob(const Model& model, int min_len, int max_len_b,
+                               CompletionOrder& completions, int index) {
+  DecodingOptions decoding;
+  decoding.beam_size = 1;
+  decoding.min_len = min_len;
+  decoding.max_len_b = max_len_b;
+  auto job = std::make_unique<Job>();
+  job->sentence = *MakeTranslationJob(model, {4, 5, 6}, decoding, "s");
+  job->length = 4;
+  job->done = completions.Record(index);
+  return job;
+}
+
 // Step-level batching lets short sentences join and finish while a long one
 // runs; request-level batching makes them wait for it.
 TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
@@ -254,26 +269,12 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
     options.max_batch_size = 8;
     options.threads_per_worker = 1;
     Scheduler scheduler(*model, options);
-    DecodingOptions long_options;
-    long_options.beam_size = 1;
-    long_options.max_len_b = 600;
-    long_options.min_len = 600;
-    DecodingOptions short_options;
-    short_options.beam_size = 1;
-    short_options.max_len_b = 3;
     CompletionOrder completions(4);
-    auto make = [&](const DecodingOptions& decoding, int index) {
-      auto job = std::make_unique<Job>();
-      job->sentence = *MakeTranslationJob(**model, {4, 5, 6}, decoding, "s");
-      job->length = 4;
-      job->done = completions.Record(index);
-      return job;
-    };
     std::vector<std::unique_ptr<Job>> jobs;
-    jobs.push_back(make(long_options, 0));
+    jobs.push_back(GreedyJob(**model, 600, 600, completions, 0));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
-    for (int i = 1; i <= 3; ++i) jobs.push_back(make(short_options, i));
+    for (int i = 1; i <= 3; ++i) jobs.push_back(GreedyJob(**model, 1, 3, completions, i));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     const std::vector<int> order = completions.Wait();
     ASSERT_EQ(order.size(), 4u);
@@ -301,22 +302,11 @@ TEST(SchedulerStepLevelTest, AnIdleWorkerTakesWhatARunningBatchWouldAdmit) {
     options.threads_per_worker = 1;
     Scheduler scheduler(*model, options, {.batch_size = &batch_size});
     CompletionOrder completions(2);
-    auto make = [&](int min_len, int index) {
-      DecodingOptions decoding;
-      decoding.beam_size = 1;
-      decoding.min_len = min_len;
-      decoding.max_len_b = min_len + 2;
-      auto job = std::make_unique<Job>();
-      job->sentence = *MakeTranslationJob(**model, {4, 5, 6}, decoding, "s");
-      job->length = 4;
-      job->done = completions.Record(index);
-      return job;
-    };
     std::vector<std::unique_ptr<Job>> jobs;
-    jobs.push_back(make(600, 0));
+    jobs.push_back(GreedyJob(**model, 600, 602, completions, 0));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
-    jobs.push_back(make(1, 1));
+    jobs.push_back(GreedyJob(**model, 1, 3, completions, 1));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     EXPECT_EQ(completions.Wait(), (std::vector<int>{1, 0}));
     // CumulativeCounts()[0]: steps that decoded one sentence.
