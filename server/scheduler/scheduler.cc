@@ -201,14 +201,8 @@ void Scheduler::WorkerLoop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (running.empty()) {
-        // Counted as idle until it has taken its batch, so that running
-        // batches leave the queue to it (see below).
-        ++idle_workers_;
         work_ready_.wait(lock, [this] { return !queue_.empty() || draining_; });
-        if (queue_.empty() && draining_) {
-          --idle_workers_;
-          break;
-        }
+        if (queue_.empty() && draining_) break;
         if (options_.max_queue_delay > absl::ZeroDuration() && !draining_) {
           // Give a batch the chance to fill up, but never hold the oldest
           // job longer than max_queue_delay.
@@ -218,17 +212,10 @@ void Scheduler::WorkerLoop() {
                    draining_ || queue_.empty();
           });
         }
-        --idle_workers_;
       }
       aborting = aborting_;
       dropped = TakeDroppedLocked(absl::Now());
-      // A running batch admits new sentences only when no worker is idle: a
-      // sentence that joins a batch of n runs about n times slower (the
-      // engine's cost per sentence hardly falls with the batch on a CPU), so
-      // an idle worker decoding it alone answers it sooner. Batches grow once
-      // every worker is busy, which is where batching's throughput counts.
-      const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
-      if (!aborting && may_admit) {
+      if (!aborting && (options_.step_level || running.empty())) {
         admitted = SelectLocked(static_cast<int>(running.size()), running_max_length);
       }
     }

@@ -6,10 +6,7 @@
 // length, while (sentences + 1) × longest length ≤ max_batch_tokens and
 // sentences ≤ max_batch_size — and decodes it step by step. With step-level
 // batching it tops the running batch up from the queue between steps, so a
-// short sentence never waits for a long batch to end — unless another worker
-// is idle, which then takes the queue: batches grow only once every worker is
-// busy, so a lightly loaded server answers as fast as an unloaded one.
-// Expired and cancelled
+// short sentence never waits for a long batch to end. Expired and cancelled
 // jobs are dropped before they join a batch and between steps.
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
@@ -87,7 +84,6 @@ class Scheduler {
   bool draining_ = false;  // No new jobs; workers stop once idle.
   bool aborting_ = false;  // Grace is over: fail whatever is left.
   int live_workers_ = 0;
-  int idle_workers_ = 0;  // Workers with no batch, waiting for or taking jobs.
   std::vector<std::thread> workers_;
 };
 

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "absl/strings/str_cat.h"
 #include "engine/search/offline_decoding.h"
 #include "engine/search/sentence_jobs.h"
 #include "gtest/gtest.h"
@@ -282,39 +281,6 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
       EXPECT_EQ(order.back(), 0) << "the long sentence finishes last";
     } else {
       EXPECT_EQ(order.front(), 0) << "the short ones wait for the long batch";
-    }
-  }
-}
-
-// With a worker idle, a sentence that arrives while another worker decodes
-// is decoded alone by the idle one rather than joining the running batch;
-// with a single worker it joins.
-TEST(SchedulerStepLevelTest, AnIdleWorkerTakesWhatARunningBatchWouldAdmit) {
-  absl::StatusOr<std::shared_ptr<const Model>> model =
-      Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
-  ASSERT_TRUE(model.ok());
-  for (int workers : {2, 1}) {
-    SCOPED_TRACE(absl::StrCat(workers, " worker(s)"));
-    metrics::Histogram batch_size({1, 2, 3});
-    SchedulerOptions options;
-    options.max_batch_size = 8;
-    options.workers = workers;
-    options.threads_per_worker = 1;
-    Scheduler scheduler(*model, options, {.batch_size = &batch_size});
-    CompletionOrder completions(2);
-    std::vector<std::unique_ptr<Job>> jobs;
-    jobs.push_back(GreedyJob(**model, 600, 602, completions, 0));
-    ASSERT_TRUE(scheduler.Submit(jobs).ok());
-    absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
-    jobs.push_back(GreedyJob(**model, 1, 3, completions, 1));
-    ASSERT_TRUE(scheduler.Submit(jobs).ok());
-    EXPECT_EQ(completions.Wait(), (std::vector<int>{1, 0}));
-    // CumulativeCounts()[0]: steps that decoded one sentence.
-    const std::uint64_t alone = batch_size.CumulativeCounts()[0];
-    if (workers == 2) {
-      EXPECT_EQ(alone, batch_size.count()) << "every step decoded one sentence";
-    } else {
-      EXPECT_LT(alone, batch_size.count()) << "the short sentence joined the long one";
     }
   }
 }
