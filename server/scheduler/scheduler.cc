@@ -133,9 +133,11 @@ std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
   return dropped;
 }
 
-std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length) {
+std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length,
+                                                          int limit) {
   std::vector<std::unique_ptr<Job>> selected;
-  if (queue_.empty() || running >= options_.max_batch_size) return selected;
+  const int max_sentences = std::min(options_.max_batch_size, running + limit);
+  if (queue_.empty() || running >= max_sentences) return selected;
   // The oldest job anchors the batch; the rest are taken closest in length
   // first (older first among equal distances), which keeps padding low.
   const int anchor = queue_.front()->length;
@@ -149,7 +151,7 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int runni
   std::vector<bool> taken(queue_.size(), false);
   for (std::size_t index : order) {
     const int length = std::max(max_length, queue_[index]->length);
-    const bool fits = count + 1 <= options_.max_batch_size &&
+    const bool fits = count + 1 <= max_sentences &&
                       static_cast<long>(count + 2) * length <= options_.max_batch_tokens;
     // A sentence alone always runs, however long. When the oldest job does
     // not fit, nothing else joins: the batch drains until it does, so a long
@@ -161,7 +163,7 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int runni
     taken[index] = true;
     ++count;
     max_length = length;
-    if (count >= options_.max_batch_size) break;
+    if (count >= max_sentences) break;
   }
   std::deque<std::unique_ptr<Job>> rest;
   for (std::size_t i = 0; i < queue_.size(); ++i) {
@@ -200,9 +202,14 @@ void Scheduler::WorkerLoop() {
     bool aborting = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      int share = options_.max_batch_size;
       if (running.empty()) {
+        ++idle_workers_;
         work_ready_.wait(lock, [this] { return !queue_.empty() || draining_; });
-        if (queue_.empty() && draining_) break;
+        if (queue_.empty() && draining_) {
+          --idle_workers_;
+          break;
+        }
         if (options_.max_queue_delay > absl::ZeroDuration() && !draining_) {
           // Give a batch the chance to fill up, but never hold the oldest
           // job longer than max_queue_delay.
@@ -212,11 +219,17 @@ void Scheduler::WorkerLoop() {
                    draining_ || queue_.empty();
           });
         }
+        // The engine's cost per sentence hardly falls with the batch on a
+        // CPU, so sentences spread over the idle workers finish sooner than
+        // in one batch; once no worker is idle, batches grow as before.
+        const int idle = idle_workers_;
+        --idle_workers_;
+        share = static_cast<int>((queue_.size() + idle - 1) / idle);
       }
       aborting = aborting_;
       dropped = TakeDroppedLocked(absl::Now());
       if (!aborting && (options_.step_level || running.empty())) {
-        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length);
+        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length, share);
       }
     }
     const absl::Time now = absl::Now();

@@ -6,7 +6,10 @@
 // length, while (sentences + 1) × longest length ≤ max_batch_tokens and
 // sentences ≤ max_batch_size — and decodes it step by step. With step-level
 // batching it tops the running batch up from the queue between steps, so a
-// short sentence never waits for a long batch to end. Expired and cancelled
+// short sentence never waits for a long batch to end. A worker starting a
+// batch while others are idle takes only its share of the queue, so the
+// sentences of one request are decoded side by side, not one batch on one
+// core. Expired and cancelled
 // jobs are dropped before they join a batch and between steps.
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
@@ -65,8 +68,9 @@ class Scheduler {
  private:
   void WorkerLoop();
   // Takes the jobs to add to a batch already holding `running` sentences
-  // whose longest length is `running_max_length`. Caller holds mu_.
-  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length);
+  // whose longest length is `running_max_length`, at most `limit` of them
+  // (besides max_batch_size and max_batch_tokens). Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length, int limit);
   // Moves expired and cancelled jobs out of the queue. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> TakeDroppedLocked(absl::Time now);
   void UpdateQueueDepthLocked();
@@ -84,6 +88,7 @@ class Scheduler {
   bool draining_ = false;  // No new jobs; workers stop once idle.
   bool aborting_ = false;  // Grace is over: fail whatever is left.
   int live_workers_ = 0;
+  int idle_workers_ = 0;  // Workers with no batch, waiting for jobs.
   std::vector<std::thread> workers_;
 };
 

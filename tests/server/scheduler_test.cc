@@ -285,6 +285,36 @@ TEST(SchedulerStepLevelTest, ShortSentencesOvertakeALongOne) {
   }
 }
 
+// Sentences that arrive together while two workers are idle are decoded one
+// per worker, not as one batch on one of them; a single worker batches them.
+TEST(SchedulerSharingTest, IdleWorkersShareWhatArrivesTogether) {
+  absl::StatusOr<std::shared_ptr<const Model>> model =
+      Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+  ASSERT_TRUE(model.ok());
+  for (int workers : {2, 1}) {
+    SCOPED_TRACE(workers == 2 ? "2 workers" : "1 worker");
+    metrics::Histogram batch_size({1, 2});
+    SchedulerOptions options;
+    options.max_batch_size = 8;
+    options.workers = workers;
+    options.threads_per_worker = 1;
+    Scheduler scheduler(*model, options, {.batch_size = &batch_size});
+    absl::SleepFor(absl::Milliseconds(50));  // Every worker is waiting.
+    CompletionOrder completions(2);
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (int i = 0; i < 2; ++i) jobs.push_back(GreedyJob(**model, 50, 52, completions, i));
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    completions.Wait();
+    // CumulativeCounts()[0]: the steps that decoded a single sentence.
+    const std::uint64_t alone = batch_size.CumulativeCounts()[0];
+    if (workers == 2) {
+      EXPECT_EQ(alone, batch_size.count()) << "no step decoded both sentences";
+    } else {
+      EXPECT_LT(alone, batch_size.count()) << "one worker decodes both in one batch";
+    }
+  }
+}
+
 // The oldest sentence is never passed over: when it does not fit the running
 // batch's token budget, nothing else joins until it does.
 TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
