@@ -115,6 +115,11 @@ int Scheduler::queue_depth() const {
   return static_cast<int>(queue_.size());
 }
 
+int Scheduler::idle_workers() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return idle_workers_;
+}
+
 void Scheduler::UpdateQueueDepthLocked() {
   if (metrics_.queue_depth != nullptr)
     metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
@@ -228,7 +233,11 @@ void Scheduler::WorkerLoop() {
       }
       aborting = aborting_;
       dropped = TakeDroppedLocked(absl::Now());
-      if (!aborting && (options_.step_level || running.empty())) {
+      // While a worker is idle, a running batch leaves the queue to it
+      // (which takes its share): otherwise the batch, looking between steps,
+      // can win the race to a sentence an idle worker would decode sooner.
+      const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
+      if (!aborting && may_admit) {
         admitted = SelectLocked(static_cast<int>(running.size()), running_max_length, share);
       }
     }

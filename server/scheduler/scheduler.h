@@ -63,6 +63,8 @@ class Scheduler {
   void Drain(absl::Duration grace);
 
   int queue_depth() const;
+  // Workers with no batch, waiting for jobs.
+  int idle_workers() const;
   const SchedulerOptions& options() const { return options_; }
 
  private:

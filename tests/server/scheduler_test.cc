@@ -299,7 +299,12 @@ TEST(SchedulerSharingTest, IdleWorkersShareWhatArrivesTogether) {
     options.workers = workers;
     options.threads_per_worker = 1;
     Scheduler scheduler(*model, options, {.batch_size = &batch_size});
-    absl::SleepFor(absl::Milliseconds(50));  // Every worker is waiting.
+    // Every worker waiting (threads may start late on a loaded machine).
+    const absl::Time give_up = absl::Now() + absl::Seconds(30);
+    while (scheduler.idle_workers() < workers && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    ASSERT_EQ(scheduler.idle_workers(), workers);
     CompletionOrder completions(2);
     std::vector<std::unique_ptr<Job>> jobs;
     for (int i = 0; i < 2; ++i) jobs.push_back(GreedyJob(**model, 50, 52, completions, i));
