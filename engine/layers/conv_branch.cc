@@ -83,19 +83,12 @@ void ConvBranch::ForwardStep(ComputeContext& ctx, const float* x, int rows,
   const int k = shape_.kernel;
   float* out = ctx.Buffer(ComputeContext::kConvOut, static_cast<std::size_t>(rows) * c);
   const int slots = k - 1;
-  // Each thread's tap pointers: the history's slots oldest first, then the
-  // current input.
-  std::vector<const float*> taps(static_cast<std::size_t>(k) * ctx.threads());
 #pragma omp parallel for num_threads(ctx.threads()) schedule(static)
   for (int r = 0; r < rows; ++r) {
-    const float** row_taps = taps.data() + static_cast<long>(k) * omp_get_thread_num();
     ConvCache& cache = *caches[r];
     const float* current = u + static_cast<long>(r) * c;
-    for (int j = 0; j < slots; ++j) {
-      row_taps[j] = cache.history.data() + static_cast<long>((cache.oldest + j) % slots) * c;
-    }
-    row_taps[slots] = current;
-    DynamicConvStep(row_taps, kernels + static_cast<long>(r) * kernel_stride, conv_shape_,
+    DynamicConvStep(cache.history.data(), cache.oldest, current,
+                    kernels + static_cast<long>(r) * kernel_stride, conv_shape_,
                     out + static_cast<long>(r) * c);
     if (slots > 0) {
       // The current input replaces the oldest, which becomes the newest slot.

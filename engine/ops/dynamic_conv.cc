@@ -26,13 +26,19 @@ void DynamicConvSequence(const float* u, int length, const float* kernels, int k
   }
 }
 
-void DynamicConvStep(const float* const* taps, const float* kernel, const ConvShape& shape,
-                     float* y) {
+void DynamicConvStep(const float* history, int oldest, const float* current, const float* kernel,
+                     const ConvShape& shape, float* y) {
+  const int slots = shape.kernel - 1;
   const int per_head = shape.channels / shape.heads;
+  // Tap j (oldest first) reads ring row (oldest + j) mod slots; the last tap
+  // is the current input.
+  auto tap = [&](int j) {
+    return j < slots ? history + static_cast<long>((oldest + j) % slots) * shape.channels : current;
+  };
   for (int h = 0; h < shape.heads; ++h) {
     const int begin = h * per_head;
     WeightedRowSum(
-        kernel + h * shape.kernel, shape.kernel, [&](int j) { return taps[j] + begin; }, per_head,
+        kernel + h * shape.kernel, shape.kernel, [&](int j) { return tap(j) + begin; }, per_head,
         y + begin);
   }
 }

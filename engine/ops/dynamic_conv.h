@@ -20,12 +20,12 @@ struct ConvShape {
 void DynamicConvSequence(const float* u, int length, const float* kernels, int kernel_time_stride,
                          const ConvShape& shape, int padding_left, float* y);
 
-// One causal step: taps[j] (j < K) points at a row of `channels` inputs,
-// oldest first, the current input last (zero rows before the start of the
-// sequence); `kernel` is [heads, K]. Equal, bit for bit, to the sequence's
-// row at the current time.
-void DynamicConvStep(const float* const* taps, const float* kernel, const ConvShape& shape,
-                     float* y);
+// One causal step: `history` holds the K−1 previous inputs as a ring of
+// [K−1, channels] rows whose row `oldest` is the oldest (zero rows before
+// the start of the sequence), `current` the current input; `kernel` is
+// [heads, K]. Equal, bit for bit, to the sequence's row at the current time.
+void DynamicConvStep(const float* history, int oldest, const float* current, const float* kernel,
+                     const ConvShape& shape, float* y);
 
 }  // namespace liteformer
 

@@ -6,10 +6,10 @@
 // length, while (sentences + 1) × longest length ≤ max_batch_tokens and
 // sentences ≤ max_batch_size — and decodes it step by step. With step-level
 // batching it tops the running batch up from the queue between steps, so a
-// short sentence never waits for a long batch to end. A worker starting a
-// batch while others are idle takes only its share of the queue, so the
-// sentences of one request are decoded side by side, not one batch on one
-// core. Expired and cancelled
+// short sentence never waits for a long batch to end. While a worker is
+// idle, running batches leave the queue to it, and a worker starting a batch
+// while others are idle takes only its share: the sentences of one request
+// are decoded side by side, not as one batch on one core. Expired and cancelled
 // jobs are dropped before they join a batch and between steps.
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_

@@ -105,16 +105,19 @@ TEST_P(CausalConvTest, StepsEqualTheSequence) {
   const std::vector<float> w = Random((p.dynamic ? p.length : 1) * p.heads * p.kernel, 6);
   std::vector<float> sequence(p.length * p.channels);
   DynamicConvSequence(u.data(), p.length, w.data(), stride, shape, p.kernel - 1, sequence.data());
-  // Taps at the K inputs up to t, a zero row before the start.
-  const std::vector<float> zeros(p.channels, 0.0f);
-  std::vector<const float*> taps(p.kernel);
+  // The K−1 previous inputs as a ring, zeros before the start, kept the way
+  // the decoder keeps them: each step's input replaces the oldest row.
+  const int slots = p.kernel - 1;
+  std::vector<float> history(static_cast<std::size_t>(slots) * p.channels, 0.0f);
+  int oldest = 0;
   std::vector<float> y(p.channels);
   for (int t = 0; t < p.length; ++t) {
-    for (int j = 0; j < p.kernel; ++j) {
-      const int source = t - (p.kernel - 1) + j;
-      taps[j] = source < 0 ? zeros.data() : u.data() + source * p.channels;
+    const float* current = u.data() + t * p.channels;
+    DynamicConvStep(history.data(), oldest, current, w.data() + t * stride, shape, y.data());
+    if (slots > 0) {
+      std::copy(current, current + p.channels, history.begin() + oldest * p.channels);
+      oldest = (oldest + 1) % slots;
     }
-    DynamicConvStep(taps.data(), w.data() + t * stride, shape, y.data());
     for (int c = 0; c < p.channels; ++c)
       EXPECT_EQ(y[c], sequence[t * p.channels + c]) << t << "," << c;
   }
