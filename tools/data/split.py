@@ -19,12 +19,13 @@ def bucket(group: str) -> int:
     return int(md5_hex(group)[:8], 16) % 1000
 
 
-def split_of(group: str) -> str:
-    """Buckets 0-19 test, 20-39 valid, the rest train (2% + 2% + 96%)."""
+def split_of(group: str, held_out_buckets: int = 20) -> str:
+    """Buckets 0-19 test, 20-39 valid, the rest train (2% + 2% + 96%); a corpus whose
+    held-out candidates are rarer widens both to `held_out_buckets` each."""
     b = bucket(group)
-    if b < 20:
+    if b < held_out_buckets:
         return "test"
-    if b < 40:
+    if b < 2 * held_out_buckets:
         return "valid"
     return "train"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train sentencepiece models with Debian's spm_train, write fairseq dict.txt, encode the splits.
 
-    /usr/bin/python3 tools/data/spm.py {translation,summarization,lm,all} [--data DIR] [--vocab-size N]
+    /usr/bin/python3 tools/data/spm.py {translation,general,summarization,lm,all} [--data DIR] [--vocab-size N]
 
 For each corpus, DIR/<corpus>/spm/ receives sentencepiece.model/.vocab, dict.txt and the
 splits encoded as space-separated pieces (one line per example, same file names).
@@ -26,16 +26,20 @@ ROOT = Path(__file__).resolve().parents[2]
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT / "tools"))
 
-from data.manifest import write_manifest  # noqa: E402
+from data.manifest import sha256_file, write_manifest  # noqa: E402
 
 SPECIALS = ("<s>", "<pad>", "</s>", "<unk>")  # fairseq ids 0-3, implicit in dict.txt
 PAD_MULTIPLE = 8
 # Which files train each model and which get encoded (all splits of every side).
 CORPUS_FILES = {
     "translation": (("en", "de"), ("train", "valid", "test")),
+    "general": (("en", "de"), ("train", "valid", "test")),
     "summarization": (("doc", "sum"), ("train", "valid", "test")),
     "lm": (("txt",), ("train", "valid", "test")),
 }
+# Corpora that train no model of their own: they are encoded with another corpus's model,
+# so one translation model reads both (the general corpus is added to translation's train).
+SHARED_MODEL = {"general": "translation"}
 
 
 def ensure_spm() -> None:
@@ -102,6 +106,8 @@ def piece_counts(paths: Iterable[Path]) -> Counter[str]:
 def build(data: Path, corpus: str, vocab_size: int) -> dict[str, object]:
     sides, splits = CORPUS_FILES[corpus]
     source_dir, out = data / corpus, data / corpus / "spm"
+    if corpus in SHARED_MODEL:
+        return encode_with_shared(data, corpus)
     prefix = out / "sentencepiece"
     train(source_dir, [f"train.{side}" for side in sides], "spm/sentencepiece", vocab_size)
     files = ["sentencepiece.model", "sentencepiece.vocab", "dict.txt"]
@@ -118,6 +124,25 @@ def build(data: Path, corpus: str, vocab_size: int) -> dict[str, object]:
                                        "id_layout": list(SPECIALS)})
 
 
+def encode_with_shared(data: Path, corpus: str) -> dict[str, object]:
+    """Encode `corpus`'s splits with the model of SHARED_MODEL[corpus] (built first)."""
+    sides, splits = CORPUS_FILES[corpus]
+    owner = data / SHARED_MODEL[corpus] / "spm"
+    model = owner / "sentencepiece.model"
+    if not model.exists():
+        raise FileNotFoundError(f"{model}: run `spm.py {SHARED_MODEL[corpus]}` before `spm.py {corpus}`")
+    out = data / corpus / "spm"
+    out.mkdir(parents=True, exist_ok=True)
+    files: list[str] = []
+    for split in splits:
+        for side in sides:
+            encode(model, data / corpus / f"{split}.{side}", out / f"{split}.{side}")
+            files.append(f"{split}.{side}")
+    unknown = piece_counts(out / f"train.{side}" for side in sides)["<unk>"]
+    return write_manifest(out, files, {"corpus": corpus, "sentencepiece_model": f"{SHARED_MODEL[corpus]}/spm",
+                                       "model_sha256": sha256_file(model), "unknown_pieces_in_train": unknown})
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", choices=tuple(CORPUS_FILES) + ("all",))
@@ -125,6 +150,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--vocab-size", type=int, default=8000)
     args = parser.parse_args(argv)
     ensure_spm()
+    # CORPUS_FILES lists a shared model's owner before its users.
     for corpus in tuple(CORPUS_FILES) if args.corpus == "all" else (args.corpus,):
         start = time.monotonic()
         build(args.data.resolve(), corpus, args.vocab_size)

@@ -7,7 +7,10 @@
   /usr/bin/python3 tools/train.py lm --name lm-en --train data/lm/train.pieces --valid data/lm/valid.pieces \
       --dict data/lm/dict.txt --out data/checkpoints/lm-en
 
-Running the same command again continues from checkpoint_last.pt. Checkpoints
+Running the same command again continues from checkpoint_last.pt. `--init CKPT`
+starts a new run (fresh optimizer and schedule) from another run's weights: fine-tuning,
+e.g. the translation model on software + general-domain pairs (`--train` given twice).
+Checkpoints
 are fairseq-layout: `tools/convert.py fairseq` turns them into model directories
 (average the last few first with tools/train/average.py).
 """
@@ -23,7 +26,7 @@ import torch
 from liteformer_ref.config import DecodingDefaults, DropoutConfig, VocabConfig
 from liteformer_ref.dictionary import Dictionary
 from liteformer_ref.model import build_model
-from train import batching, corpus, presets
+from train import batching, checkpoint, corpus, presets
 from train.fairseq_args import fairseq_args
 from train.init import initialise
 from train.train_loop import Batch, LoopOptions, run
@@ -56,10 +59,14 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--threads", type=int, default=2)
         p.add_argument("--seed", type=int, default=1)
         p.add_argument("--bf16", action="store_true", help="bfloat16 autocast of the forward pass")
+        p.add_argument("--init", type=pathlib.Path, default=None,
+                       help="start from this checkpoint's weights (ignored once OUT has checkpoint_last.pt)")
         if kind == "seq2seq":
             p.add_argument("--task", choices=sorted(SEQ2SEQ_DECODING), required=True)
-            p.add_argument("--train", nargs=2, required=True, type=pathlib.Path, metavar=("SRC", "TGT"))
-            p.add_argument("--valid", nargs=2, required=True, type=pathlib.Path, metavar=("SRC", "TGT"))
+            p.add_argument("--train", nargs=2, required=True, type=pathlib.Path, metavar=("SRC", "TGT"),
+                           action="append", help="a parallel corpus; give it again to train on several")
+            p.add_argument("--valid", nargs=2, required=True, type=pathlib.Path, metavar=("SRC", "TGT"),
+                           action="append")
             p.add_argument("--langs", nargs=2, default=["src", "tgt"], metavar=("SRC", "TGT"))
             p.add_argument("--max-positions", type=int, default=256)
         else:
@@ -100,8 +107,10 @@ def main(argv: list[str]) -> int:
                             source_size=len(dictionary), target_size=len(dictionary))
         config = presets.seq2seq(a.name, a.task, a.width, a.layers, vocab, src_lang, tgt_lang,
                                  SEQ2SEQ_DECODING[a.task], a.max_positions)
-        train = corpus.load_parallel(a.train[0], a.train[1], dictionary, dictionary, a.max_positions, a.max_positions)
-        valid = corpus.load_parallel(a.valid[0], a.valid[1], dictionary, dictionary, a.max_positions, a.max_positions)
+        train = corpus.concatenate([corpus.load_parallel(src, tgt, dictionary, dictionary, a.max_positions,
+                                                         a.max_positions) for src, tgt in a.train])
+        valid = corpus.concatenate([corpus.load_parallel(src, tgt, dictionary, dictionary, a.max_positions,
+                                                         a.max_positions) for src, tgt in a.valid])
         print(f"train {len(train.sources)} pairs ({train.dropped} dropped), valid {len(valid.sources)}", flush=True)
         make_train = lambda epoch: _seq2seq_batches(train, a.max_tokens, a.seed, epoch)  # noqa: E731
         valid_batches = _seq2seq_batches(valid, a.max_tokens, a.seed, 0)
@@ -119,6 +128,10 @@ def main(argv: list[str]) -> int:
     model = build_model(config, DropoutConfig(dropout=a.dropout, attention_dropout=a.dropout,
                                               weight_dropout=a.dropout))
     initialise(model)
+    if a.init is not None and not (a.out / "checkpoint_last.pt").exists():
+        # strict: a checkpoint of another architecture is an error, not a partial load.
+        model.load_state_dict(checkpoint.load(a.init)["model"])
+        print(f"initialised from {a.init}", flush=True)
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
     params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())

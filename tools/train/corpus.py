@@ -47,6 +47,12 @@ def load_parallel(source_path: pathlib.Path, target_path: pathlib.Path, source_d
     return ParallelCorpus(sources, targets, dropped)
 
 
+def concatenate(parts: list[ParallelCorpus]) -> ParallelCorpus:
+    """One corpus of several, in order (batching shuffles them together)."""
+    return ParallelCorpus([s for p in parts for s in p.sources], [t for p in parts for t in p.targets],
+                          sum(p.dropped for p in parts))
+
+
 def load_lm_blocks(text_path: pathlib.Path, dictionary: Dictionary, block_tokens: int) -> list[torch.Tensor]:
     """Concatenates the corpus (each line + eos) and cuts it into blocks of
     `block_tokens` targets; a block's input is `</s>` + its first
