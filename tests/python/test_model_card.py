@@ -175,3 +175,54 @@ def test_misaligned_example_outputs_are_refused(tmp_path: pathlib.Path, capsys) 
                    "--example-outputs", str(outputs)])
     assert rc == 2 and "--example-outputs has 1 lines but --examples has 2" in capsys.readouterr().err
     assert not (tmp_path / "card.md").exists()
+
+
+FINE_TUNE_LOG = """\
+train 1900 pairs (0 dropped), valid 90
+initialised from /ckpt/checkpoint_130.pt
+model fixture: 0.03M parameters
+08:00:00 epoch 1 step 50 batch 50/120 nll 3.000 lr 2.51e-05 tokens/s 900
+08:10:00 saved checkpoint_60.pt: valid nll 2.500 ppl 12.18 (best 12.18)
+"""
+
+
+def test_card_for_a_fine_tuned_model_with_two_corpora_and_two_test_sets(tmp_path: pathlib.Path) -> None:
+    model = tmp_path / "model"
+    shutil.copytree(FIXTURE, model)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = _eval_dir(tmp_path / "a", model), _eval_dir(tmp_path / "b", model)
+    general = tmp_path / "general"
+    shutil.copytree(_data_dir(tmp_path), general)
+    base, tune = "tools/train.py seq2seq --name base --width 32", "tools/train.py seq2seq --name tuned --init x.pt"
+    out = tmp_path / "card.md"
+    rc = cli.main(["--model", str(model), "--out", str(out), "--data-dir", str(tmp_path / "data" / "translation"),
+                   "--data-dir", str(general),
+                   "--train-command", base, "--train-log", str(_write(tmp_path / "base.log", TRAIN_LOG)),
+                   "--train-command", tune, "--train-log", str(_write(tmp_path / "tune.log", FINE_TUNE_LOG)),
+                   "--checkpoint", "checkpoint_60.pt",
+                   "--eval-dir", str(first), "--eval-command", "eval software", "--eval-name", "software test set",
+                   "--eval-dir", str(second), "--eval-command", "eval general", "--eval-name", "general test set"])
+    assert rc == 0
+    card = out.read_text(encoding="utf-8")
+    assert re.findall(r"^## (.+)$", card, re.MULTILINE) == SECTIONS
+    assert re.findall(r"^### (.+)$", card, re.MULTILINE) == ["Stage 1", "Stage 2", "software test set",
+                                                             "general test set"]
+    # Both corpora's sizes; both stages with their own commands, times and validation tables.
+    assert str(general / "manifest.json") in card and str(tmp_path / "data" / "translation" / "manifest.json") in card
+    total = TRAIN_SECONDS + 10 * 60
+    assert f"2 stages, each starting from the weights of the one before; wall-clock training time of all: " \
+           f"1 h 15 min ({total} s)." in card
+    assert base in card and tune in card and "name tuned" in card and "init x.pt" in card
+    assert "Checkpoint used: checkpoint_60.pt (last stage)." in card and "step 60 nll 2.500" in card
+    assert card.count("Validation at each save") == 2
+    assert "eval software" in card and "eval general" in card
+    # The target is judged on the first test set.
+    assert "Target: BLEU ≥ 20 on the test set" in card
+
+
+def test_stage_options_must_pair_up(tmp_path: pathlib.Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    log = str(_write(tmp_path / "train.log", TRAIN_LOG))
+    rc = cli.main(["--model", str(FIXTURE), "--out", str(tmp_path / "card.md"), "--train-command", "a",
+                   "--train-command", "b", "--train-log", log])
+    assert rc == 2 and "--train-command is given 2 times for 1" in capsys.readouterr().err

@@ -9,6 +9,11 @@
       --eval-dir /tmp/eval-en-de --eval-command "nice /usr/bin/python3 tools/evaluate.py translate ..." \\
       [--examples FILE [--example-outputs FILE.jsonl] [--example-refs FILE]] [--notes TEXT]
 
+A model trained in stages (a base run, then a fine-tune from it) gives --train-command and
+--train-log once per stage, in order; a model trained on several corpora gives --data-dir
+once per corpus; several test sets give --eval-dir/--eval-command (and --eval-name) once
+each, the first being the one the task's target is judged on.
+
 Without --example-outputs the example lines go through `build/bin/liteformer-run
 translate|summarize|generate --model DIR --json --threads 1` (run the tool under `nice`).
 --example-outputs takes JSON lines: liteformer-run/reference_run --json objects (evaluate.py's
@@ -19,7 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from eval.runner import DEFAULT_ENGINE, ROOT, ToolFailure, read_lines
 from liteformer_ref.errors import ModelFormatError
@@ -37,13 +42,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help=f"where the card goes (default MODEL/{CARD_FILE})")
     p.add_argument("--data-description")
     p.add_argument("--data-command", help="the commands that built the corpus")
-    p.add_argument("--data-dir", type=Path, help="data/<corpus> with manifest.json (default: from the task)")
-    p.add_argument("--train-command", help="the exact tools/train.py command")
-    p.add_argument("--train-log", type=Path, help="the trainer's log (every run appended)")
+    p.add_argument("--data-dir", type=Path, action="append",
+                   help="data/<corpus> with manifest.json (default: from the task); once per corpus")
+    p.add_argument("--train-command", action="append", help="the exact tools/train.py command; once per stage")
+    p.add_argument("--train-log", type=Path, action="append",
+                   help="the trainer's log (every run appended); once per stage")
     p.add_argument("--hardware", help="override the CPU read from /proc/cpuinfo and nproc")
     p.add_argument("--checkpoint", help="which checkpoint(s) the model directory was converted from")
-    p.add_argument("--eval-dir", type=Path, help="tools/evaluate.py --out-dir (its scores.json)")
-    p.add_argument("--eval-command", help="the exact tools/evaluate.py command")
+    p.add_argument("--eval-dir", type=Path, action="append",
+                   help="tools/evaluate.py --out-dir (its scores.json); once per test set")
+    p.add_argument("--eval-command", action="append", help="the exact tools/evaluate.py command; once per test set")
+    p.add_argument("--eval-name", action="append", help="what each test set is (when there are several)")
     p.add_argument("--examples", type=Path, help="example inputs, one per line")
     p.add_argument("--example-outputs", type=Path, help="their outputs, JSON lines (else: run the engine)")
     p.add_argument("--example-refs", type=Path, help="their reference targets, one per line")
@@ -68,22 +77,38 @@ def _examples(args: argparse.Namespace, task: str) -> list[str]:
     return results.examples_section(sources, outputs, refs, task, origin)
 
 
+def _paired(name: str, values: Optional[list[Any]], count: int) -> list[Any]:
+    """One value per stage or test set: absent means None for each, otherwise one each."""
+    if values is None:
+        return [None] * count
+    if len(values) != count:
+        raise ValueError(f"{name} is given {len(values)} times for {count} (once each or not at all)")
+    return values
+
+
 def build(args: argparse.Namespace) -> str:
     config = load_config(args.model)
     info = weights.inspect(args.model / WEIGHTS_FILE, config)
-    log = train_log.read(args.train_log) if args.train_log is not None else None
-    scores = inputs.read_scores(args.eval_dir) if args.eval_dir is not None else None
-    data_dir = args.data_dir or ROOT / "data" / inputs.CORPUS[config.task]
+    logs = [train_log.read(path) for path in args.train_log or []]
+    commands = _paired("--train-command", args.train_command, max(len(logs), 1))
+    stages = [training.Stage(command, log, str(path) if path else None) for command, log, path in
+              zip(commands, logs or [None] * len(commands), args.train_log or [None] * len(commands))]
+    eval_dirs = args.eval_dir or []
+    tests = [results.TestSet(inputs.read_scores(d), str(d), command, name) for d, command, name in
+             zip(eval_dirs, _paired("--eval-command", args.eval_command, len(eval_dirs)),
+                 _paired("--eval-name", args.eval_name, len(eval_dirs)))]
+    data_dirs = args.data_dir or [ROOT / "data" / inputs.CORPUS[config.task]]
+    last_log = logs[-1] if logs else None
     lines = [f"# Model card: {config.name or args.model.name} (version {config.version})", "",
              f"`{args.model}`: a {config.arch} {config.task.replace('_', ' ')} model for the liteformer "
              f"engine (docs/model-format.md). Written by tools/model_card.py.", ""]
-    lines += data.section(args.data_description, args.data_command, data_dir, log.data_line if log else None)
-    lines += architecture.section(config, info, log.reported_parameters_m if log else None)
-    lines += training.section(args.hardware or inputs.hardware(), args.train_command, log,
-                              str(args.train_log) if args.train_log else None, args.checkpoint)
-    lines += results.scores_section(scores, str(args.eval_dir) if args.eval_dir else None, args.eval_command)
+    lines += data.section(args.data_description, args.data_command, data_dirs,
+                          last_log.data_line if last_log else None)
+    lines += architecture.section(config, info, last_log.reported_parameters_m if last_log else None)
+    lines += training.section(args.hardware or inputs.hardware(), stages, args.checkpoint)
+    lines += results.scores_section(tests)
     lines += _examples(args, config.task)
-    lines += results.limitations_section(args.notes, config.task, scores)
+    lines += results.limitations_section(args.notes, config.task, tests[0].scores if tests else None)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

@@ -50,11 +50,12 @@ def sizes(data_dir: Path) -> list[str]:
     return lines
 
 
-def section(description: Optional[str], command: Optional[str], data_dir: Path,
+def section(description: Optional[str], command: Optional[str], data_dirs: list[Path],
             trainer_line: Optional[str]) -> list[str]:
     lines = ["## Data", "", description or "(no description given)", "", "Built with:", ""]
     lines += shell(command)
-    lines += [""] + sizes(data_dir)
+    for data_dir in data_dirs:
+        lines += [""] + sizes(data_dir)
     if trainer_line:
         lines.append(f"The trainer read `{trainer_line}` (train.log).")
     return lines + [""]

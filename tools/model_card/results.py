@@ -6,6 +6,7 @@ translate metrics are BleuResult fields + ratio, summarize RougeResult, perplexi
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from .markdown import count, shell, table
@@ -29,10 +30,29 @@ _COMMON: list[Row] = [("lines refused", lambda s: len(s.get("refused", {}))),
                       ("decoding seconds", lambda s: f"{s.get('seconds', 0.0):.1f}")]
 
 
-def scores_section(scores: Optional[dict[str, Any]], eval_dir: Optional[str], command: Optional[str]) -> list[str]:
+@dataclass(frozen=True)
+class TestSet:
+    """One evaluate.py run: its scores.json, out-dir, command and (with several) what it tests."""
+
+    scores: dict[str, Any]
+    eval_dir: str
+    command: Optional[str]
+    name: Optional[str]
+
+
+def scores_section(tests: list[TestSet]) -> list[str]:
     lines = ["## Test scores", ""]
-    if scores is None:
+    if not tests:
         return lines + ["Not evaluated (no --eval-dir given).", ""]
+    if len(tests) == 1:
+        return lines + _scores_lines(tests[0].scores, tests[0].eval_dir, tests[0].command)
+    for test in tests:
+        lines += [f"### {test.name or test.eval_dir}", ""] + _scores_lines(test.scores, test.eval_dir, test.command)
+    return lines
+
+
+def _scores_lines(scores: dict[str, Any], eval_dir: str, command: Optional[str]) -> list[str]:
+    lines: list[str] = []
     tools = [t for t in ("engine", "reference") if t in scores]
     rows = [[label, *(value(scores[t]) for t in tools)] for label, value in
             _METRICS.get(scores["command"], []) + _COMMON]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from typing import Optional
 
 from .markdown import count, shell, table
@@ -58,24 +59,49 @@ def _log_lines(log: TrainLog) -> list[str]:
     return lines
 
 
-def section(hardware: str, command: Optional[str], log: Optional[TrainLog], log_name: Optional[str],
-            checkpoint: Optional[str]) -> list[str]:
-    lines = ["## Training", "", f"- Hardware: {hardware}.", "- Command:", ""]
-    lines += ["  " + line for line in shell(command)] + [""]
-    if (opts := options(command)) is not None:
+@dataclass(frozen=True)
+class Stage:
+    """One training run of the model (a base run, a fine-tune): its command and log."""
+
+    command: Optional[str]
+    log: Optional[TrainLog]
+    log_name: Optional[str]
+
+
+def _stage_lines(stage: Stage) -> list[str]:
+    lines = ["- Command:", ""] + ["  " + line for line in shell(stage.command)] + [""]
+    if (opts := options(stage.command)) is not None:
         lines += [f"- Options (with tools/train.py's defaults): {opts}."]
-    if log is None:
-        lines += ["- No training log given: time, steps and validation not recorded."]
+    if stage.log is None:
+        return lines + ["- No training log given: time, steps and validation not recorded."]
+    return lines + _log_lines(stage.log)
+
+
+def _validation_table(stage: Stage) -> list[str]:
+    if stage.log is None or not stage.log.checkpoints:
+        return []
+    lines = ["", f"Validation at each save ({stage.log_name}):", ""]
+    return lines + table(["step", "time", "valid nll", "valid ppl"],
+                         [[c.step, c.time, f"{c.valid_nll:.3f}", f"{c.valid_ppl:.2f}"]
+                          for c in stage.log.checkpoints], "rlrr")
+
+
+def section(hardware: str, stages: list[Stage], checkpoint: Optional[str]) -> list[str]:
+    lines = ["## Training", "", f"- Hardware: {hardware}."]
+    if len(stages) == 1:
+        lines += _stage_lines(stages[0])
     else:
-        lines += _log_lines(log)
-    lines.append(f"- Checkpoint used: {checkpoint or '(not recorded)'}.")
-    used = used_checkpoints(checkpoint or "", log) if log else []
+        seconds = sum(s.log.seconds for s in stages if s.log is not None)
+        lines.append(f"- {len(stages)} stages, each starting from the weights of the one before; "
+                     f"wall-clock training time of all: {format_duration(seconds)} ({seconds} s).")
+    last = stages[-1].log
+    lines.append(f"- Checkpoint used: {checkpoint or '(not recorded)'}" + (" (last stage)." if len(stages) > 1 else "."))
+    used = used_checkpoints(checkpoint or "", last) if last else []
     if used:
         lines.append("  Validation of those: " + ", ".join(
             f"step {c.step} nll {c.valid_nll:.3f}" for c in used) + ".")
-    if log is not None and log.checkpoints:
-        lines += ["", f"Validation at each save ({log_name}):", ""]
-        lines += table(["step", "time", "valid nll", "valid ppl"],
-                       [[c.step, c.time, f"{c.valid_nll:.3f}", f"{c.valid_ppl:.2f}"] for c in log.checkpoints],
-                       "rlrr")
+    if len(stages) == 1:
+        return lines + _validation_table(stages[0]) + [""]
+    for number, stage in enumerate(stages, start=1):
+        lines += ["", f"### Stage {number}", ""] + _stage_lines(stage) + _validation_table(stage)
     return lines + [""]
