@@ -33,7 +33,7 @@ PAD_MULTIPLE = 8
 # Which files train each model and which get encoded (all splits of every side).
 CORPUS_FILES = {
     "translation": (("en", "de"), ("train", "valid", "test")),
-    "general": (("en", "de"), ("train", "valid", "test")),
+    "general": (("en", "de"), ("train", "train-sentences", "valid", "test")),
     "summarization": (("doc", "sum"), ("train", "valid", "test")),
     "lm": (("txt",), ("train", "valid", "test")),
 }
