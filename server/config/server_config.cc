@@ -30,6 +30,10 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
 
 // Values beyond this are surely mistakes (and would overflow int arithmetic).
 constexpr std::uint32_t kMaxSetting = 1u << 24;
+// About one short sentence's decoding time on one core (models/en-de, beam 4:
+// 9–15 ms), so that below saturation a sentence waits for a free worker
+// rather than slowing a busy one; see SchedulerOptions::join_delay.
+constexpr std::uint32_t kDefaultJoinDelayMs = 10;
 
 int OrDefault(std::uint32_t value, int fallback) {
   return value == 0 ? fallback : static_cast<int>(value);
@@ -60,6 +64,7 @@ v1::BatchingConfig Merge(const v1::BatchingConfig& base, const v1::BatchingConfi
   if (over.max_queue_size() != 0) merged.set_max_queue_size(over.max_queue_size());
   if (over.workers() != 0) merged.set_workers(over.workers());
   if (over.threads_per_worker() != 0) merged.set_threads_per_worker(over.threads_per_worker());
+  if (over.has_join_delay_ms()) merged.set_join_delay_ms(over.join_delay_ms());
   return merged;
 }
 
@@ -76,6 +81,8 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
   options.max_batch_size = OrDefault(batching.max_batch_size(), 16);
   options.max_queue_delay = absl::Milliseconds(batching.max_queue_delay_ms());
   options.max_queue_size = OrDefault(batching.max_queue_size(), 1024);
+  options.join_delay = absl::Milliseconds(batching.has_join_delay_ms() ? batching.join_delay_ms()
+                                                                       : kDefaultJoinDelayMs);
   // One single-threaded worker per core by default: the worker's serial part
   // (search bookkeeping, admitting sentences, answering RPCs) then overlaps
   // with the other workers' math. With models/en-de on 2 cores and

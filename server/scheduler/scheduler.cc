@@ -138,15 +138,25 @@ std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
   return dropped;
 }
 
+std::size_t Scheduler::JoinableLocked(absl::Time now) const {
+  // The queue is oldest first, so the joinable jobs are a prefix of it.
+  std::size_t joinable = 0;
+  while (joinable < queue_.size() && queue_[joinable]->enqueued + options_.join_delay <= now) {
+    ++joinable;
+  }
+  return joinable;
+}
+
 std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length,
-                                                          int limit) {
+                                                          int limit, std::size_t eligible) {
   std::vector<std::unique_ptr<Job>> selected;
   const int max_sentences = std::min(options_.max_batch_size, running + limit);
-  if (queue_.empty() || running >= max_sentences) return selected;
+  eligible = std::min(eligible, queue_.size());
+  if (eligible == 0 || running >= max_sentences) return selected;
   // The oldest job anchors the batch; the rest are taken closest in length
   // first (older first among equal distances), which keeps padding low.
   const int anchor = queue_.front()->length;
-  std::vector<std::size_t> order(queue_.size());
+  std::vector<std::size_t> order(eligible);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return std::abs(queue_[a]->length - anchor) < std::abs(queue_[b]->length - anchor);
@@ -238,7 +248,9 @@ void Scheduler::WorkerLoop() {
       // can win the race to a sentence an idle worker would decode sooner.
       const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
       if (!aborting && may_admit) {
-        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length, share);
+        const std::size_t eligible = running.empty() ? queue_.size() : JoinableLocked(absl::Now());
+        admitted =
+            SelectLocked(static_cast<int>(running.size()), running_max_length, share, eligible);
       }
     }
     const absl::Time now = absl::Now();

@@ -9,7 +9,8 @@
 // short sentence never waits for a long batch to end. While a worker is
 // idle, running batches leave the queue to it, and a worker starting a batch
 // while others are idle takes only its share: the sentences of one request
-// are decoded side by side, not as one batch on one core. Expired and cancelled
+// are decoded side by side, not as one batch on one core. A queued sentence
+// joins a running batch only after join_delay. Expired and cancelled
 // jobs are dropped before they join a batch and between steps.
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
@@ -71,8 +72,13 @@ class Scheduler {
   void WorkerLoop();
   // Takes the jobs to add to a batch already holding `running` sentences
   // whose longest length is `running_max_length`, at most `limit` of them
-  // (besides max_batch_size and max_batch_tokens). Caller holds mu_.
-  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length, int limit);
+  // (besides max_batch_size and max_batch_tokens), from the `eligible`
+  // oldest of the queue. Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length, int limit,
+                                                 std::size_t eligible);
+  // How many of the oldest queued jobs may join a running batch at `now`
+  // (those queued for at least join_delay). Caller holds mu_.
+  std::size_t JoinableLocked(absl::Time now) const;
   // Moves expired and cancelled jobs out of the queue. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> TakeDroppedLocked(absl::Time now);
   void UpdateQueueDepthLocked();

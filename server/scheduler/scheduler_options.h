@@ -14,6 +14,12 @@ struct SchedulerOptions {
   int max_batch_tokens = 8192;  // (sentences + 1) × longest length ≤ this.
   int max_batch_size = 16;      // Sentences decoded together.
   absl::Duration max_queue_delay = absl::ZeroDuration();
+  // Step-level: a queued sentence joins a running batch only once it has
+  // waited this long (a worker that frees up takes it sooner). Joining slows
+  // every sentence of the batch, and on a CPU a step's cost grows almost in
+  // proportion to its sentences, so below saturation a short wait for a
+  // free worker beats sharing a busy one.
+  absl::Duration join_delay = absl::ZeroDuration();
   int max_queue_size = 1024;  // Sentences waiting; more is refused (UNAVAILABLE).
   int workers = 1;            // Batches running at once.
   int threads_per_worker = 1;

@@ -97,9 +97,9 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 TEST(ServerConfigTest, DefaultsAndOverrides) {
   const std::string path = WriteFile("ok.pbtxt", R"(
     listen: "127.0.0.1:1234"
-    models { path: "/some/where/mt/" batching { mode: REQUEST_LEVEL workers: 2 } }
+    models { path: "/some/where/mt/" batching { mode: REQUEST_LEVEL workers: 2 join_delay_ms: 0 } }
     models { name: "lm" path: "/x/lm" default: true }
-    batching { max_batch_size: 8 threads_per_worker: 1 }
+    batching { max_batch_size: 8 threads_per_worker: 1 join_delay_ms: 25 }
   )");
   absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(path);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -114,10 +114,18 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   EXPECT_EQ(resolved->models[0].scheduler.workers, 2);
   EXPECT_EQ(resolved->models[0].scheduler.max_batch_size, 8);
   EXPECT_EQ(resolved->models[0].scheduler.threads_per_worker, 1);
+  // join_delay_ms: 0 is a value (join at the next step), not "unset".
+  EXPECT_EQ(resolved->models[0].scheduler.join_delay, absl::ZeroDuration());
+  EXPECT_EQ(resolved->models[1].scheduler.join_delay, absl::Milliseconds(25));
   EXPECT_TRUE(resolved->models[1].scheduler.step_level);
   EXPECT_EQ(resolved->models[1].scheduler.workers, 4) << "one worker per core";
   EXPECT_TRUE(resolved->models[1].is_default);
   EXPECT_EQ(resolved->limits.max_texts_per_request, 64);
+
+  const std::string unset = WriteFile("unset.pbtxt", "models { path: \"/x/mt\" }\n");
+  resolved = ResolveServerConfig(*ReadServerConfig(unset), unset, 2);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->models[0].scheduler.join_delay, absl::Milliseconds(10));
 }
 
 TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {

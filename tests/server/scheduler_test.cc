@@ -9,6 +9,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "absl/strings/str_cat.h"
 #include "engine/search/offline_decoding.h"
 #include "engine/search/sentence_jobs.h"
 #include "gtest/gtest.h"
@@ -352,6 +353,65 @@ TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
   jobs.push_back(make(4, 1, 2));   // Would fit, but job 1 is older.
   ASSERT_TRUE(scheduler.Submit(jobs).ok());
   EXPECT_EQ(completions.Wait(), (std::vector<int>{0, 1, 2}));
+}
+
+// A queued sentence joins a running batch only once it has waited
+// join_delay; with no delay it joins at the next step.
+TEST(SchedulerJoinDelayTest, AQueuedSentenceJoinsARunningBatchAfterTheDelay) {
+  absl::StatusOr<std::shared_ptr<const Model>> model =
+      Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+  ASSERT_TRUE(model.ok());
+  const absl::Duration kDelay = absl::Milliseconds(150);
+  for (absl::Duration delay : {kDelay, absl::ZeroDuration()}) {
+    SCOPED_TRACE(absl::StrCat("join_delay ", absl::FormatDuration(delay)));
+    SchedulerOptions options;
+    options.max_batch_size = 8;
+    options.threads_per_worker = 1;
+    options.join_delay = delay;
+    Scheduler scheduler(*model, options);
+    // A sentence that decodes until it is cancelled (up to 1000 beam-8 steps).
+    DecodingOptions endless;
+    endless.beam_size = 8;
+    endless.min_len = 1000;
+    endless.max_len_b = 1020;
+    auto stop = std::make_shared<std::atomic<bool>>(false);
+    std::promise<absl::Status> long_status;
+    std::vector<std::unique_ptr<Job>> jobs;
+    jobs.push_back(std::make_unique<Job>());
+    jobs[0]->sentence = *MakeTranslationJob(**model, {4, 5, 6}, endless, "s");
+    jobs[0]->length = 4;
+    jobs[0]->cancelled = [stop] { return stop->load(); };
+    jobs[0]->done = [&long_status](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
+      long_status.set_value(result.status());
+    };
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    absl::SleepFor(absl::Milliseconds(20));  // The long sentence is running.
+    DecodingOptions short_options;
+    short_options.beam_size = 1;
+    short_options.max_len_b = 3;
+    std::promise<absl::Duration> short_queued;
+    jobs.push_back(std::make_unique<Job>());
+    jobs[0]->sentence = *MakeTranslationJob(**model, {7, 8}, short_options, "s");
+    jobs[0]->length = 3;
+    jobs[0]->done = [&short_queued](absl::StatusOr<FinishedSentence> result,
+                                    const JobTimes& times) {
+      EXPECT_TRUE(result.ok()) << result.status();
+      short_queued.set_value(times.queued);
+    };
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    std::future<absl::Duration> queued = short_queued.get_future();
+    ASSERT_EQ(queued.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    stop->store(true);
+    std::future<absl::Status> status = long_status.get_future();
+    ASSERT_EQ(status.wait_for(std::chrono::seconds(60)), std::future_status::ready);
+    // Cancelled, not finished: the short sentence joined while it ran.
+    EXPECT_EQ(status.get().code(), absl::StatusCode::kCancelled);
+    if (delay > absl::ZeroDuration()) {
+      EXPECT_GE(queued.get(), delay);
+    } else {
+      EXPECT_LT(queued.get(), kDelay);
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Batching, SchedulerTest, ::testing::Bool(),
