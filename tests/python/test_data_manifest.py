@@ -1,5 +1,6 @@
 """Output writing, manifest hashing and the fairseq dict.txt written next to spm models."""
 import hashlib
+import subprocess
 import json
 from collections import Counter
 
@@ -61,3 +62,31 @@ def test_dict_lines_require_fairseq_id_layout():
 
 def test_control_pieces_reads_vocab_file():
     assert spm.control_pieces(["<s>\t0", "▁a\t-1.5", ""]) == ["<s>", "▁a"]
+
+
+def _corpus(root, name, sides, splits, text):
+    directory = root / name
+    directory.mkdir(parents=True)
+    for split in splits:
+        for side in sides:
+            (directory / f"{split}.{side}").write_text(text, encoding="utf-8")
+
+
+def test_general_corpus_is_encoded_with_the_translation_model(tmp_path):
+    text = "".join(f"the house number {i} is old\ndas haus nummer {i} ist alt\n" for i in range(50))
+    _corpus(tmp_path, "general", ("en", "de"), ("train", "train-sentences", "valid", "test"), text)
+    with pytest.raises(FileNotFoundError, match="spm.py translation"):
+        spm.build(tmp_path, "general", 30)
+    _corpus(tmp_path, "translation", ("en", "de"), ("train", "valid", "test"), text)
+    spm.build(tmp_path, "translation", 30)
+    manifest = spm.build(tmp_path, "general", 30)
+    model = tmp_path / "translation" / "spm" / "sentencepiece.model"
+    assert not (tmp_path / "general" / "spm" / "sentencepiece.model").exists()  # no model of its own
+    assert manifest["model_sha256"] == spm.sha256_file(model)
+    assert manifest["unknown_pieces_in_train"] == 0
+    assert sorted(manifest["files"]) == sorted(f"{s}.{side}" for s in ("train", "train-sentences", "valid", "test")
+                                               for side in ("en", "de"))
+    direct = subprocess.run(["spm_encode", f"--model={model}", "--output_format=piece"], input=text,
+                            capture_output=True, text=True, check=True).stdout
+    assert (tmp_path / "general" / "spm" / "valid.de").read_text(encoding="utf-8") == direct
+    assert json.loads((tmp_path / "general" / "spm" / "manifest.json").read_text())["corpus"] == "general"
