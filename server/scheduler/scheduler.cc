@@ -242,13 +242,14 @@ void Scheduler::WorkerLoop() {
         share = static_cast<int>((queue_.size() + idle - 1) / idle);
       }
       aborting = aborting_;
-      dropped = TakeDroppedLocked(absl::Now());
+      const absl::Time checked = absl::Now();
+      dropped = TakeDroppedLocked(checked);
       // While a worker is idle, a running batch leaves the queue to it
       // (which takes its share): otherwise the batch, looking between steps,
       // can win the race to a sentence an idle worker would decode sooner.
       const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
       if (!aborting && may_admit) {
-        const std::size_t eligible = running.empty() ? queue_.size() : JoinableLocked(absl::Now());
+        const std::size_t eligible = running.empty() ? queue_.size() : JoinableLocked(checked);
         admitted =
             SelectLocked(static_cast<int>(running.size()), running_max_length, share, eligible);
       }

@@ -30,6 +30,11 @@ _PLACEHOLDER = re.compile(r"(?<!\w)(?:etw|jd[nmsr]?|sth|sb)\.|(?<!\w)sb's(?!\w)|
 _SENTENCE_END = re.compile(r"[.!?][\"'”]?$")
 
 
+def is_sentence(en: str, de: str) -> bool:
+    """An example sentence: three or more words ending in . ! or ? on both sides."""
+    return all(len(T.words(s)) >= 3 and _SENTENCE_END.search(s) for s in (en, de))
+
+
 @dataclass(frozen=True)
 class DictPair:
     """One aligned sense of an entry; `entry` is the entry's first German headword (its group)."""
@@ -40,8 +45,7 @@ class DictPair:
 
     @property
     def is_sentence(self) -> bool:
-        """An example sentence: three or more words ending in . ! or ? on both sides."""
-        return all(len(T.words(s)) >= 3 and _SENTENCE_END.search(s) for s in (self.en, self.de))
+        return is_sentence(self.en, self.de)
 
 
 def clean(part: str) -> str | None:

@@ -60,22 +60,18 @@ def select(pairs: Iterable[ding.DictPair], stats: Counter[str]) -> dict[str, lis
     return kept
 
 
-def _is_sentence(pair: Pair) -> bool:
-    return ding.DictPair(pair.group, pair.src, pair.tgt).is_sentence
-
-
 def build(archive: Archive, out: Path) -> dict[str, Any]:
     stats: Counter[str] = Counter()
     kept = select(ding.read_pairs(archive.unpack(ding.PACKAGE)), stats)
     # The example sentences of train again on their own: one sense in 14, they are what
     # ordinary text looks like, so the trainer may give them more weight (--train twice).
-    kept["train-sentences"] = [p for p in kept["train"] if _is_sentence(p)]
+    kept["train-sentences"] = [p for p in kept["train"] if ding.is_sentence(p.src, p.tgt)]
     files: list[str] = []
     for name, pairs in kept.items():
         write_lines(out / f"{name}.en", (p.src for p in pairs))
         write_lines(out / f"{name}.de", (p.tgt for p in pairs))
         files += [f"{name}.en", f"{name}.de"]
-    sentences = Counter(name for name in SPLITS for p in kept[name] if _is_sentence(p))
+    sentences = Counter(name for name in SPLITS for p in kept[name] if ding.is_sentence(p.src, p.tgt))
     stats["sentences_kept"] = sum(sentences.values())
     return write_manifest(out, files, {
         "corpus": "general", "direction": "en-de", "source": "Ding dictionary (Debian trans-de-en)",

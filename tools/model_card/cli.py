@@ -89,16 +89,16 @@ def _paired(name: str, values: Optional[list[Any]], count: int) -> list[Any]:
 def build(args: argparse.Namespace) -> str:
     config = load_config(args.model)
     info = weights.inspect(args.model / WEIGHTS_FILE, config)
-    logs = [train_log.read(path) for path in args.train_log or []]
-    commands = _paired("--train-command", args.train_command, max(len(logs), 1))
-    stages = [training.Stage(command, log, str(path) if path else None) for command, log, path in
-              zip(commands, logs or [None] * len(commands), args.train_log or [None] * len(commands))]
+    count = len(args.train_log or args.train_command or [None])  # stages (one, when nothing is given)
+    stages = [training.Stage(command, train_log.read(path) if path else None, str(path) if path else None)
+              for command, path in zip(_paired("--train-command", args.train_command, count),
+                                       _paired("--train-log", args.train_log, count))]
     eval_dirs = args.eval_dir or []
     tests = [results.TestSet(inputs.read_scores(d), str(d), command, name) for d, command, name in
              zip(eval_dirs, _paired("--eval-command", args.eval_command, len(eval_dirs)),
                  _paired("--eval-name", args.eval_name, len(eval_dirs)))]
     data_dirs = args.data_dir or [ROOT / "data" / inputs.CORPUS[config.task]]
-    last_log = logs[-1] if logs else None
+    last_log = stages[-1].log
     lines = [f"# Model card: {config.name or args.model.name} (version {config.version})", "",
              f"`{args.model}`: a {config.arch} {config.task.replace('_', ' ')} model for the liteformer "
              f"engine (docs/model-format.md). Written by tools/model_card.py.", ""]
