@@ -146,6 +146,12 @@ TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
   status = ResolveServerConfig(huge, "cfg", 2).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("max_batch_size = 4000000000 is out of range"));
+  v1::ServerConfig long_wait;  // The optional field is range-checked too.
+  long_wait.add_models()->set_path("/a/m");
+  long_wait.mutable_models(0)->mutable_batching()->set_join_delay_ms(4000000000u);
+  status = ResolveServerConfig(long_wait, "cfg", 2).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("join_delay_ms = 4000000000 is out of range"));
   v1::ServerConfig empty_dir;
   empty_dir.set_models_dir(::testing::TempDir() + "/no-such-dir");
   EXPECT_EQ(ResolveServerConfig(empty_dir, "cfg", 2).status().code(), absl::StatusCode::kNotFound);
