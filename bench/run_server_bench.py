@@ -75,14 +75,17 @@ def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None)
 
 class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
-                 threads_per_worker: int = 1, max_batch_size: int = 0):
+                 threads_per_worker: int = 1, max_batch_size: int = 0,
+                 join_delay_ms: int | None = None):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
         self.config.write(
             f'models {{ name: "bench" path: "{model.resolve()}" }}\n'
             f"batching {{ mode: {mode} max_batch_size: {max_batch_size} max_queue_size: 100000 "
-            f"workers: {workers} threads_per_worker: {threads_per_worker} }}\n"
+            f"workers: {workers} threads_per_worker: {threads_per_worker} "
+            + ("" if join_delay_ms is None else f"join_delay_ms: {join_delay_ms} ")
+            + "}\n"
             "drain_grace_seconds: 5\n")
         self.config.close()
         self.log = log.open("w")
@@ -241,10 +244,13 @@ def main() -> int:
         "default": dict(workers=args.threads),
         "latency_first": dict(workers=args.threads, max_batch_size=1),
         "one_worker": dict(workers=1, threads_per_worker=args.threads),
+        # A queued sentence joins a running batch at once instead of waiting
+        # up to the default 10 ms for a worker to free up.
+        "join_at_once": dict(workers=args.threads, join_delay_ms=0),
     }
     runs = [("short_only", name, setup, short_texts) for name, setup in setups.items()]
     runs += [("fixed_work", name, setups[name], fixed_texts)
-             for name in ("default", "latency_first")]
+             for name in ("default", "latency_first", "join_at_once")]
     print(f"\nstep-level: {'texts':<12}{'setup':<16}{'unloaded p50':>13}{'saturation':>11}"
           f"{'p50 @50%':>10}{'p99 @50%':>10}{'ratio':>7}")
     for section, name, setup, section_texts in runs:
@@ -304,6 +310,12 @@ def main() -> int:
         "short_p99_step_vs_request_at_50pct":
             open50["step_level"]["short_p99"] / open50["request_level"]["short_p99"],
     }
+    for section in ("short_only", "fixed_work"):
+        # The join delay's effect at 50% load: (10 ms default, joining at once).
+        half = {name: next(r for r in results[section][name]["rows"] if r["load"] == "open 50%")
+                for name in ("default", "join_at_once")}
+        summary[f"join_delay_{section}_p50_p99_at_50pct"] = {
+            name: [half[name]["p50"], half[name]["p99"]] for name in half}
     if "offline_reference_rps" in results:
         summary["saturation_vs_reference"] = step["saturation_rps"] / results[
             "offline_reference_rps"]
@@ -320,6 +332,11 @@ def main() -> int:
           "latency-first; one text repeated: "
           f"{summary['p99_at_50pct_vs_unloaded_p50_fixed_work']:.2f} default, "
           f"{summary['p99_at_50pct_vs_unloaded_p50_fixed_work_latency_first']:.2f} latency-first")
+    for section in ("short_only", "fixed_work"):
+        delayed, at_once = (summary[f"join_delay_{section}_p50_p99_at_50pct"][name]
+                            for name in ("default", "join_at_once"))
+        print(f"  {section} at 50% load, p50 / p99: {delayed[0]:.1f} / {delayed[1]:.1f} ms with the "
+              f"10 ms join delay, {at_once[0]:.1f} / {at_once[1]:.1f} ms joining at once")
     print("  short texts' p99, step-level / request-level: "
           f"{summary['short_p99_step_vs_request_at_50pct']:.2f} at 50% load, "
           f"{summary['short_p99_step_vs_request_at_80pct']:.2f} at 80% (target <= 0.5)")
