@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs the Debian packages, builds, and runs
-# every test (ctest: unit, parity, integration; pytest: tools/), then the same
+# every test (ctest: unit, parity, integration; pytest: tools/, twice: under
+# this machine's OpenBLAS kernels and under others), then the same
 # ctest suite again in an ASan/UBSan build. Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,16 @@ pytest_stage() {
   return "${rc}"
 }
 stage "pytest" pytest_stage
+
+# The same suite under other OpenBLAS kernels. PyTorch's floats change in the
+# last bits with the kernels OpenBLAS picks for the CPU (and some machines set
+# OPENBLAS_CORETYPE), so a test that compares them by bytes passes only where
+# it was written; this run is the other machine. tests/python/test_blas_kernels.py
+# checks that the kernels named here are the ones in use.
+other_kernels=Sandybridge
+if [ "${OPENBLAS_CORETYPE:-}" = "${other_kernels}" ]; then other_kernels=Prescott; fi
+stage "pytest (OPENBLAS_CORETYPE=${other_kernels})" env OPENBLAS_CORETYPE="${other_kernels}" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
 
 if [ "${LITEFORMER_SKIP_SANITIZERS:-0}" != "1" ]; then
   stage "configure (asan+ubsan)" cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
