@@ -3,6 +3,7 @@
 // gets a one-line error on stderr naming the line and the problem (and an
 // empty or {"error": ...} output line); the other lines are still processed
 // and the exit status is 1. Bad options or an unloadable model: exit 2.
+#include <algorithm>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,7 +14,8 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+  // --help anywhere (`liteformer-run translate --help` too) asks for the usage.
+  if (std::ranges::any_of(args, [](const std::string& a) { return a == "--help" || a == "-h"; })) {
     std::cout << liteformer::kRunUsage;
     return 0;
   }

@@ -135,3 +135,12 @@ def test_bad_options_exit_2_with_one_line(run_binary: pathlib.Path, args: list[s
     assert result.returncode == 2
     assert message in result.stderr.splitlines()[0]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["translate", "--help"],
+                                  ["score", "--model", str(DATA / "lm_tied"), "--help"]])
+def test_help_prints_the_usage_and_exits_0(run_binary: pathlib.Path, args: list[str]) -> None:
+    result = run([str(run_binary), *args], "")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: liteformer-run COMMAND")
+    assert result.stderr == ""
