@@ -23,18 +23,18 @@ float Dot(const float* a, const float* b, int n) {
   }
   Lanes acc = {};
   int c = 0;
-  for (; c + kLanes <= n; c += kLanes) acc += LoadLanes(a + c) * LoadLanes(b + c);
+  for (; c + kLanes <= n; c += kLanes) acc += LanesAt(a + c) * LanesAt(b + c);
   if (c < n) {
     // The partial last block as a whole block ending at n, with the lanes
     // already counted zeroed.
     const int start = n - kLanes;
     const Lanes lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    const Lanes tail = LoadLanes(a + start);
-    acc += (lane >= static_cast<float>(c - start) ? tail : Lanes{}) * LoadLanes(b + start);
+    const Lanes tail = LanesAt(a + start);
+    acc += (lane >= static_cast<float>(c - start) ? tail : Lanes{}) * LanesAt(b + start);
   }
   // Pairwise: 4 dependent additions instead of 15.
   float lanes[kLanes];
-  StoreLanes(lanes, acc);
+  LanesAt(lanes) = acc;
   for (int width = kLanes / 2; width >= 1; width /= 2) {
     for (int l = 0; l < width; ++l) lanes[l] += lanes[l + width];
   }
@@ -47,17 +47,17 @@ void TransposedScoreBlocks(const float* q, const float* keys_t, long ld, int hea
                            int second, float* scores) {
   Lanes a = {};
   if (second < 0) {
-    for (int c = 0; c < head_dim; ++c) a += q[c] * LoadLanes(keys_t + c * ld + first);
+    for (int c = 0; c < head_dim; ++c) a += q[c] * LanesAt(keys_t + c * ld + first);
   } else {
     Lanes b = {};
     for (int c = 0; c < head_dim; ++c) {
       const float* row = keys_t + c * ld;
-      a += q[c] * LoadLanes(row + first);
-      b += q[c] * LoadLanes(row + second);
+      a += q[c] * LanesAt(row + first);
+      b += q[c] * LanesAt(row + second);
     }
-    StoreLanes(scores + second, b);
+    LanesAt(scores + second) = b;
   }
-  StoreLanes(scores + first, a);
+  LanesAt(scores + first) = a;
 }
 
 }  // namespace

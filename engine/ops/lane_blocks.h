@@ -7,7 +7,6 @@
 #define LITEFORMER_ENGINE_OPS_LANE_BLOCKS_H_
 
 #include <algorithm>
-#include <cstring>
 
 namespace liteformer {
 
@@ -19,12 +18,18 @@ inline constexpr int kLanes = 16;
 // `#pragma omp simd` over lanes.
 using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
 
-inline Lanes LoadLanes(const float* from) {
-  Lanes v;
-  std::memcpy(&v, from, sizeof(v));
-  return v;
+// The same lanes at any float's address: aligned to a float and allowed to
+// alias it, as GCC's own unaligned intrinsic types are. Loads and stores go
+// through a reference, so no function takes or returns a 64-byte vector by
+// value: that would tie the code to an ABI that differs with and without
+// AVX-512 (GCC's -Wpsabi note in builds for x86-64-v3).
+using UnalignedLanes =
+    float __attribute__((vector_size(kLanes * sizeof(float)), aligned(alignof(float)), may_alias));
+
+inline const UnalignedLanes& LanesAt(const float* at) {
+  return *reinterpret_cast<const UnalignedLanes*>(at);
 }
-inline void StoreLanes(float* to, Lanes v) { std::memcpy(to, &v, sizeof(v)); }
+inline UnalignedLanes& LanesAt(float* at) { return *reinterpret_cast<UnalignedLanes*>(at); }
 
 // Calls fn(first, second) over the blocks of kLanes lanes covering [0, n),
 // n ≥ kLanes, two at a time (two independent chains; second = -1 when the
@@ -62,17 +67,17 @@ void WeightedRowSum(const float* w, int count, RowAt&& row_at, int n, float* out
   ForEachBlockPair(n, [&](int first, int second) {
     Lanes a = {};
     if (second < 0) {
-      for (int j = 0; j < count; ++j) a += w[j] * LoadLanes(row_at(j) + first);
+      for (int j = 0; j < count; ++j) a += w[j] * LanesAt(row_at(j) + first);
     } else {
       Lanes b = {};
       for (int j = 0; j < count; ++j) {
         const float* row = row_at(j);
-        a += w[j] * LoadLanes(row + first);
-        b += w[j] * LoadLanes(row + second);
+        a += w[j] * LanesAt(row + first);
+        b += w[j] * LanesAt(row + second);
       }
-      StoreLanes(out + second, b);
+      LanesAt(out + second) = b;
     }
-    StoreLanes(out + first, a);
+    LanesAt(out + first) = a;
   });
 }
 
