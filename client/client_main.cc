@@ -2,6 +2,7 @@
 // stdout. Exit status: 0 success, 1 a failed RPC (or health not SERVING),
 // 2 bad usage.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -11,11 +12,13 @@
 #include "client/channel.h"
 #include "client/client_commands.h"
 #include "client/decoding_flags.h"
+#include "client/default_target.h"
 #include "client/flag_parser.h"
 #include "client/input_texts.h"
 
-ABSL_FLAG(std::string, target, "localhost:50051",
-          "host:port, a comma-separated list of them, or a gRPC target URI.");
+ABSL_FLAG(std::string, target, "",
+          "host:port, a comma-separated list of them, or a gRPC target URI (default: the address "
+          "in the file $LITEFORMER_ADDRESS_FILE names when set, else localhost:50051).");
 ABSL_FLAG(std::string, model, "", "Model name; empty: the task's default model.");
 ABSL_FLAG(std::string, input, "", "File of texts, one per line (\"-\": stdin).");
 ABSL_FLAG(bool, json, false, "One JSON object per result line.");
@@ -35,7 +38,8 @@ commands:
   list-models                                the models the server serves
   health [--service=NAME]                    prints SERVING etc.; exit 0 only when SERVING
 flags:
-  --target=HOST:PORT[,HOST:PORT...]  (default localhost:50051; round-robin over the list)
+  --target=HOST:PORT[,HOST:PORT...]  (round-robin over the list; default: the address the
+                                     server wrote to $LITEFORMER_ADDRESS_FILE, else localhost:50051)
   --model=NAME --json --stream --deadline=SECONDS (60) --texts_per_request=N (32)
   --seed=N (sampling)
 )";
@@ -109,9 +113,13 @@ int Main(int argc, char** argv) {
     if (!read.ok()) return UsageError(read.status().message());
     texts = *std::move(read);
   }
-  absl::StatusOr<ChannelPtr> channel =
-      MakeChannel(absl::GetFlag(FLAGS_target),
-                  command == "health" ? HealthWatch::kReachAll : HealthWatch::kSkipUnhealthy);
+  // No --target: a missing address file means no server is up yet (for
+  // health: unhealthy, exit 1), not a usage error.
+  absl::StatusOr<std::string> target =
+      ResolveTarget(absl::GetFlag(FLAGS_target), std::getenv(kAddressFileEnv));
+  if (!target.ok()) return RpcError(target.status());
+  absl::StatusOr<ChannelPtr> channel = MakeChannel(
+      *target, command == "health" ? HealthWatch::kReachAll : HealthWatch::kSkipUnhealthy);
   if (!channel.ok()) {
     // A bad --target is a usage error; an unresolvable name in a list is not.
     if (absl::IsInvalidArgument(channel.status())) return UsageError(channel.status().message());

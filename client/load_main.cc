@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/channel.h"
 #include "client/decoding_flags.h"
+#include "client/default_target.h"
 #include "client/flag_parser.h"
 #include "client/input_texts.h"
 #include "client/load_generator.h"
@@ -22,8 +24,9 @@
 #include "client/load_report.h"
 #include "engine/util/status_macros.h"
 
-ABSL_FLAG(std::string, target, "localhost:50051",
-          "host:port, a comma-separated list of them, or a gRPC target URI.");
+ABSL_FLAG(std::string, target, "",
+          "host:port, a comma-separated list of them, or a gRPC target URI (default: the address "
+          "in the file $LITEFORMER_ADDRESS_FILE names when set, else localhost:50051).");
 ABSL_FLAG(std::string, method, "translate", "translate | summarize | generate | score.");
 ABSL_FLAG(std::string, model, "", "Model name; empty: the task's default model.");
 ABSL_FLAG(std::string, input, "", "Texts, one per line, sent round-robin (required).");
@@ -59,7 +62,8 @@ absl::Status Check(bool condition, absl::string_view message) {
 
 absl::StatusOr<LoadOptions> OptionsFromFlags() {
   LoadOptions options;
-  options.target = absl::GetFlag(FLAGS_target);
+  ASSIGN_OR_RETURN(options.target,
+                   ResolveTarget(absl::GetFlag(FLAGS_target), std::getenv(kAddressFileEnv)));
   ASSIGN_OR_RETURN(options.method, ParseMethod(absl::GetFlag(FLAGS_method)));
   options.model = absl::GetFlag(FLAGS_model);
   const std::string input = absl::GetFlag(FLAGS_input);

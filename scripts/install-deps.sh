@@ -2,18 +2,29 @@
 # Installs every Debian package liteformer needs to build, test and run.
 # Idempotent: packages already present are left alone, and apt-get update runs
 # only when something is missing.
+#
+#   scripts/install-deps.sh               everything (the README's two commands)
+#   scripts/install-deps.sh --build-only  the toolchain and the C++ libraries the
+#                                         deployable binaries build against (the
+#                                         Dockerfile's build stage: no tests,
+#                                         benchmarks, Python tools or PyTorch)
 set -euo pipefail
 
-packages=(
+build_packages=(
   # toolchain
-  build-essential cmake ninja-build pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config
   # C++ libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler grpc-proto
   # oneDNN; Debian builds it with the OpenCL GPU runtime, so its CMake config needs OpenCL
   libdnnl-dev ocl-icd-opencl-dev libspdlog-dev libfmt-dev libsentencepiece-dev libabsl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
+  nlohmann-json3-dev
   # the server's Prometheus metrics endpoint (header-only HTTP server)
   libcpp-httplib-dev
+)
+test_packages=(
+  git ca-certificates
+  # the C++ tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
   # sentencepiece command-line tools (spm_train) for tools/
   sentencepiece
   # Python tools (always run through /usr/bin/python3)
@@ -22,9 +33,16 @@ packages=(
   python3-grpcio python3-protobuf
   # the deployment manifests' test (tests/python/test_deploy_manifests.py)
   python3-yaml
-  # optimized BLAS for the PyTorch side of the benchmarks
+  # optimized BLAS for PyTorch (benchmarks; scripts/test.sh's second pytest run
+  # under other OpenBLAS kernels)
   libopenblas0-pthread
 )
+
+case "${1:-}" in
+  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --build-only) packages=("${build_packages[@]}") ;;
+  *) echo "usage: $0 [--build-only]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/config/server_config.h"
+#include "server/listen/address_file.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/model_registry.h"
 #include "server/server_metrics.h"
@@ -28,6 +29,9 @@ ABSL_FLAG(std::string, listen, "", "gRPC address HOST:PORT (default 0.0.0.0:5005
 ABSL_FLAG(std::string, metrics_listen, "",
           "Prometheus metrics address HOST:PORT (default 0.0.0.0:9090); 'none' turns it off.");
 ABSL_FLAG(std::string, models_dir, "", "Serve every model directory under DIR (default models).");
+ABSL_FLAG(std::string, address_file, "",
+          "Write the address local clients dial (wildcard host as loopback, the bound port) to "
+          "this file once serving, and remove it at exit; default $LITEFORMER_ADDRESS_FILE.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn or error.");
 
 namespace liteformer {
@@ -112,6 +116,18 @@ int Run() {
   for (const auto& model : registry.models()) {
     health->SetServingStatus(absl::StrCat("model/", model->name()), true);
   }
+  std::string address_file_path = absl::GetFlag(FLAGS_address_file);
+  if (const char* from_env = std::getenv(kAddressFileEnv);
+      address_file_path.empty() && from_env != nullptr) {
+    address_file_path = from_env;
+  }
+  std::unique_ptr<AddressFile> address_file;
+  if (!address_file_path.empty()) {
+    absl::StatusOr<std::unique_ptr<AddressFile>> written =
+        AddressFile::Write(address_file_path, DialableAddress(resolved->listen, port));
+    if (!written.ok()) return Fail(written.status());
+    address_file = *std::move(written);
+  }
 
   std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
   if (resolved->metrics_listen != "none") {
@@ -132,8 +148,9 @@ int Run() {
         batching.threads_per_worker, batching.max_batch_size, batching.max_batch_tokens,
         batching.max_queue_size);
   }
-  spdlog::info("serving {} model(s) on {} (gRPC), metrics on {}", registry.models().size(),
-               resolved->listen, resolved->metrics_listen);
+  spdlog::info("serving {} model(s) on {} (gRPC, port {}), metrics on {}{}",
+               registry.models().size(), resolved->listen, port, resolved->metrics_listen,
+               address_file ? absl::StrCat("; address in ", address_file->path()) : "");
 
   // main() blocked these signals before any thread started; wait for one here.
   sigset_t signals;

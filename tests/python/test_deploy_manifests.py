@@ -423,7 +423,8 @@ def test_compose_service() -> None:
     assert published == {grpc_port(), metrics_port()}
     test = service["healthcheck"]["test"]
     assert test[:3] == ["CMD", "liteformer-client", "health"]
-    assert f"--target=127.0.0.1:{grpc_port()}" in test
+    # No fixed address: the client dials what the server wrote to $LITEFORMER_ADDRESS_FILE (the image's ENV).
+    assert not [word for word in test if word.startswith("--target")], test
     for volume in service.get("volumes", []):
         source = volume.split(":")[0]
         if source.startswith("."):
@@ -437,7 +438,8 @@ def test_dockerfile_build_stage_is_the_setup_script_plus_a_build() -> None:
     build = dockerfile_stages()[0]
     assert from_image(build) == "debian:bookworm"
     runs = [rest for keyword, rest in build if keyword == "RUN"]
-    assert runs[0] == "bash scripts/install-deps.sh"
+    # The set-up script's build-only set: the image's build stage needs no PyTorch or test packages.
+    assert runs[0] == "bash scripts/install-deps.sh --build-only"
     assert len(runs) == 2, "the build stage runs the set-up script and the build, nothing else"
     words = shlex.split(runs[1])
     assert words[:2] == ["cmake", "-S"]
@@ -466,7 +468,11 @@ def test_dockerfile_runtime_stage() -> None:
     assert stop == "SIGTERM"
     (health,) = [rest for keyword, rest in runtime if keyword == "HEALTHCHECK"]
     assert "liteformer-client" in health and " health" in health.replace('"', " ")
-    assert f"--target=127.0.0.1:{grpc_port()}" in health
+    # The probe follows the server's real address (--listen may differ from the config's
+    # port): the server writes it to $LITEFORMER_ADDRESS_FILE, the client reads it.
+    assert "--target" not in health, health
+    envs = [rest for keyword, rest in runtime if keyword == "ENV"]
+    assert any(re.fullmatch(r"LITEFORMER_ADDRESS_FILE=/tmp/\S+", e) for e in envs), envs
     (entrypoint,) = [rest for keyword, rest in runtime if keyword == "ENTRYPOINT"]
     assert "liteformer-server" in entrypoint
     # models_dir is relative: the working directory holds models/.
@@ -479,6 +485,15 @@ def test_dockerfile_runtime_stage() -> None:
     # The sentencepiece shim is looked up in <bin>/../lib.
     copies = " ".join(rest for keyword, rest in runtime if keyword == "COPY")
     assert re.search(r"libliteformer_spm\.so\s+(\S+)/lib/", copies)
+
+
+def test_dockerfile_runtime_install_leaves_no_apt_cache() -> None:
+    # Deleted in the layer that installs, or the layer keeps the lists and the .debs.
+    installs = [rest for keyword, rest in dockerfile_stages()[-1] if keyword == "RUN" and "apt-get install" in rest]
+    assert installs
+    for rest in installs:
+        assert "apt-get clean" in rest, rest
+        assert "rm -rf /var/lib/apt/lists/*" in rest, rest
 
 
 def test_dockerfile_downloads_nothing_but_debian_packages() -> None:
