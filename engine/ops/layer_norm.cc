@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ops/row_chunks.h"
 
 namespace liteformer {
 namespace {
@@ -45,14 +46,17 @@ LayerNorm::Primitive LayerNorm::MakePrimitive(int rows) const {
 }
 
 void LayerNorm::Apply(ComputeContext& ctx, float* x, int rows) const {
-  const Primitive& p = primitives_.Get(rows, [&] { return MakePrimitive(rows); });
-  dnnl::memory data(p.data_desc, CpuEngine(), x);
-  p.primitive.execute(ctx.stream(), {{DNNL_ARG_SRC, data},
-                                     {DNNL_ARG_DST, data},
-                                     {DNNL_ARG_SCALE, scale_},
-                                     {DNNL_ARG_SHIFT, shift_},
-                                     {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
-  ctx.stream().wait();
+  ForEachRowChunk(rows, [&](int first, int chunk) {
+    const Primitive& p = primitives_.Get(chunk, [&] { return MakePrimitive(chunk); });
+    dnnl::memory data(p.data_desc, CpuEngine(), x + std::size_t{1} * first * dim_);
+    p.primitive.execute(ctx.stream(), {{DNNL_ARG_SRC, data},
+                                       {DNNL_ARG_DST, data},
+                                       {DNNL_ARG_SCALE, scale_},
+                                       {DNNL_ARG_SHIFT, shift_},
+                                       {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
+    // Before the next chunk, whose Scratchpad() call may regrow the buffer.
+    ctx.stream().wait();
+  });
 }
 
 }  // namespace liteformer

@@ -1,5 +1,7 @@
 #include "engine/ops/log_softmax.h"
 
+#include "engine/ops/row_chunks.h"
+
 namespace liteformer {
 
 LogSoftmax::Primitive LogSoftmax::MakePrimitive(int rows) const {
@@ -14,12 +16,15 @@ LogSoftmax::Primitive LogSoftmax::MakePrimitive(int rows) const {
 }
 
 void LogSoftmax::Apply(ComputeContext& ctx, float* x, int rows) const {
-  const Primitive& p = primitives_.Get(rows, [&] { return MakePrimitive(rows); });
-  dnnl::memory data(p.data_desc, CpuEngine(), x);
-  p.primitive.execute(ctx.stream(), {{DNNL_ARG_SRC, data},
-                                     {DNNL_ARG_DST, data},
-                                     {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
-  ctx.stream().wait();
+  ForEachRowChunk(rows, [&](int first, int chunk) {
+    const Primitive& p = primitives_.Get(chunk, [&] { return MakePrimitive(chunk); });
+    dnnl::memory data(p.data_desc, CpuEngine(), x + std::size_t{1} * first * width_);
+    p.primitive.execute(ctx.stream(), {{DNNL_ARG_SRC, data},
+                                       {DNNL_ARG_DST, data},
+                                       {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
+    // Before the next chunk, whose Scratchpad() call may regrow the buffer.
+    ctx.stream().wait();
+  });
 }
 
 }  // namespace liteformer

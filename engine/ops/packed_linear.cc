@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/ops/matmul_stats.h"
+#include "engine/ops/row_chunks.h"
 
 namespace liteformer {
 namespace {
@@ -102,16 +103,20 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y
     account();
     return;
   }
-  const Primitive& p = GetPrimitive(Key{rows, epilogue});
   const dnnl::engine& engine = CpuEngine();
-  dnnl::memory src(p.src_desc, engine, const_cast<float*>(x));
-  dnnl::memory dst(p.dst_desc, engine, y);
-  p.matmul.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
-                                  {DNNL_ARG_WEIGHTS, weights_},
-                                  {DNNL_ARG_BIAS, bias_},
-                                  {DNNL_ARG_DST, dst},
-                                  {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
-  ctx.stream().wait();
+  ForEachRowChunk(rows, [&](int first, int chunk) {
+    const Primitive& p = GetPrimitive(Key{chunk, epilogue});
+    dnnl::memory src(p.src_desc, engine,
+                     const_cast<float*>(x) + std::size_t{1} * first * in_features_);
+    dnnl::memory dst(p.dst_desc, engine, y + std::size_t{1} * first * out_features_);
+    p.matmul.execute(ctx.stream(), {{DNNL_ARG_SRC, src},
+                                    {DNNL_ARG_WEIGHTS, weights_},
+                                    {DNNL_ARG_BIAS, bias_},
+                                    {DNNL_ARG_DST, dst},
+                                    {DNNL_ARG_SCRATCHPAD, ctx.Scratchpad(p.scratchpad_desc)}});
+    // Before the next chunk, whose Scratchpad() call may regrow the buffer.
+    ctx.stream().wait();
+  });
   account();
 }
 
