@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/util/status_macros.h"
+#include "server/request/model_name.h"
 
 namespace liteformer {
 
@@ -30,6 +32,8 @@ std::string ModelRegistry::ServedNames() const {
 }
 
 absl::StatusOr<ServedModel*> ModelRegistry::Find(const std::string& name, Task task) const {
+  // Checked before the name is compared or echoed in the NOT_FOUND below.
+  if (!name.empty()) RETURN_IF_ERROR(CheckModelName(name));
   for (const std::unique_ptr<ServedModel>& model : models_) {
     if (name.empty() ? (model->task() == task && model->info().is_default())
                      : model->name() == name) {

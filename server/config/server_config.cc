@@ -5,10 +5,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "server/request/model_name.h"
 
 namespace liteformer {
 namespace {
@@ -171,6 +173,12 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
                      ? fs::path(entry.path()).lexically_normal().filename().string()
                      : entry.name();
     if (model.name.empty()) model.name = fs::path(entry.path()).parent_path().filename().string();
+    if (absl::Status status = CheckModelName(model.name); !status.ok()) {
+      // A name clients could not ask for (a directory named "my model", say).
+      return absl::InvalidArgumentError(
+          absl::StrCat(source_name, ": model '", absl::CHexEscape(model.name.substr(0, 200)),
+                       "' (path ", entry.path(), "): ", status.message()));
+    }
     for (const ServedModelConfig& other : resolved.models) {
       if (other.name == model.name) {
         return absl::InvalidArgumentError(

@@ -37,9 +37,10 @@ class CallRecord {
     metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, status.code(),
                            absl::ToDoubleSeconds(absl::Now() - start_));
     if (!status.ok()) {
-      // The status only: request text never reaches the logs at info level.
+      // The status only (escaped and bounded): request text never reaches the
+      // logs at info level.
       spdlog::info("{} model={} failed: {}: {}", method_, model_.empty() ? "-" : model_,
-                   StatusCodeName(status.code()), std::string(status.message()));
+                   StatusCodeName(status.code()), EscapeForLog(status.message()));
     }
   }
 

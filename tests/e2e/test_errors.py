@@ -102,6 +102,43 @@ def test_unknown_model_is_not_found_listing_the_models(client: Client, rpc: str)
     assert_status(error, grpc.StatusCode.NOT_FOUND, "mt", "lm")
 
 
+@pytest.mark.parametrize("name,shown", [
+    ("mt\n[info] forged log line", "byte 0x0a at offset 2"),
+    ("m\x1b[31mred", "byte 0x1b at offset 1"),
+    ("x" * 8000, "model name of 8000 bytes exceeds 128"),
+    ("../../etc/passwd", "byte 0x2f at offset 2"),
+], ids=["newline", "escape", "8000_bytes", "slash"])
+@pytest.mark.parametrize("rpc", ["translate", "generate"])
+def test_a_bad_model_name_is_refused_without_being_echoed(client: Client, limited: Any, rpc: str, name: str,
+                                                          shown: str) -> None:
+    call = {"translate": lambda: client.translate(["t1 t2"], model=name),
+            "generate": lambda: client.generate("t1 t2", model=name)}[rpc]
+    error = rpc_error(call)
+    # INVALID_ARGUMENT, not RESOURCE_EXHAUSTED from a status past gRPC's metadata limit.
+    assert_status(error, INVALID, shown)
+    assert name not in error.details() and len(error.details()) < 300
+    log = limited.log()
+    assert "forged log line" not in log
+    assert not [line for line in log.splitlines() if len(line) > 2000]
+
+
+def test_a_long_unknown_name_is_still_not_found(client: Client) -> None:
+    assert_status(rpc_error(client.translate, ["t1 t2"], model="a" * 128), grpc.StatusCode.NOT_FOUND, "mt")
+
+
+def test_length_penalty_is_bounded(client: Client) -> None:
+    assert len(client.translate(["t1 t2"], length_penalty=-10.0, max_length=3).results) == 1
+    for value in (3e38, -3e38, 10.5):
+        assert_status(rpc_error(client.translate, ["t1 t2"], length_penalty=value), INVALID,
+                      "length_penalty", "must be in [-10, 10]")
+
+
+def test_generate_errors_name_the_prompt(client: Client) -> None:
+    error = rpc_error(client.generate, "t1 " * 45, model="lm")
+    assert_status(error, INVALID, "prompt: ", "max_tokens_per_sentence")
+    assert "texts[" not in error.details()
+
+
 # ------------------------------------------------------------------ empty and invalid text
 @pytest.mark.parametrize("texts", [[], [""], ["t1 t2", ""]], ids=["no_text", "empty_text", "one_empty_of_two"])
 def test_empty_text_is_invalid(client: Client, texts: list[str]) -> None:
@@ -172,7 +209,9 @@ def test_max_sentences_per_request(client: Client) -> None:
     assert len(client.translate([sixty], max_length=3).results) == 1
     error = rpc_error(client.translate, [sixty, sixty], max_length=3)
     assert_status(error, INVALID, "max_sentences_per_request")
-    assert_status(error, INVALID, "texts[1]")
+    # The limit is the configured one, not what the earlier texts left of it.
+    assert_status(error, INVALID, "texts[1]: its 60 sentences bring the request to 120, "
+                                  "over max_sentences_per_request = 100")
 
 
 def test_max_beam_size(client: Client) -> None:
