@@ -46,6 +46,34 @@ constexpr const char* kServiceNames[] = {"liteformer.v1.Translator", "liteformer
 constexpr absl::Duration kQuietPeriod = absl::Milliseconds(300);
 constexpr absl::Duration kMaxQuietWait = absl::Seconds(5);
 
+// The signals that drain and stop the server. Beside SIGTERM and SIGINT:
+// SIGHUP, SIGUSR1 and SIGQUIT, whose default action kills the process at
+// once, dropping every call in flight; an operator who sends one (SIGHUP
+// meaning "reload" elsewhere, which this server does not do yet) gets the
+// same drain as SIGTERM instead.
+sigset_t DrainSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGQUIT}) sigaddset(&signals, signal);
+  return signals;
+}
+
+const char* SignalName(int signal) {
+  switch (signal) {
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGUSR1:
+      return "SIGUSR1";
+    case SIGQUIT:
+      return "SIGQUIT";
+  }
+  return "signal";
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "liteformer-server: " << status.message() << "\n";
   return 1;
@@ -153,13 +181,10 @@ int Run() {
                address_file ? absl::StrCat("; address in ", address_file->path()) : "");
 
   // main() blocked these signals before any thread started; wait for one here.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  const sigset_t signals = DrainSignals();
   int signal = 0;
   sigwait(&signals, &signal);
-  spdlog::info("{}: draining (grace {}s)", signal == SIGTERM ? "SIGTERM" : "SIGINT",
+  spdlog::info("{}: draining (grace {}s)", SignalName(signal),
                absl::ToInt64Seconds(resolved->drain_grace));
   const absl::Time grace_end = absl::Now() + resolved->drain_grace;
   context.draining.store(true);
@@ -191,10 +216,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Every thread started from here on inherits the block; Run() takes the
   // signals synchronously with sigwait, so shutdown runs on a normal thread.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
+  const sigset_t signals = liteformer::DrainSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return liteformer::Run();
 }

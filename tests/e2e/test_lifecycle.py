@@ -252,7 +252,9 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
         assert exit_code == 0, process.log_tail()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+# SIGHUP, SIGUSR1 and SIGQUIT would kill the process at once by default; they drain as SIGTERM does.
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGQUIT],
+                         ids=["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGQUIT"])
 def test_idle_server_exits_0_on_signal(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
                                        signum: int) -> None:
     config = config_text(two_models(data_dir), extra="drain_grace_seconds: 10")
@@ -261,6 +263,7 @@ def test_idle_server_exits_0_on_signal(stubs: Any, server_factory: Any, data_dir
         assert_serving(stubs, process.channel())
         process.signal(signum)
         assert process.wait(timeout=10) == 0, process.log_tail()
+        assert f"{signal.Signals(signum).name}: draining" in process.log()
 
 
 # ------------------------------------------------------------------ configuration
@@ -295,6 +298,9 @@ BAD_CONFIGS = {
                            ["/nonexistent/liteformer_model"]),
     "corrupt_model": ('models {{ name: "mt" path: "{corrupt}" }}\n', ["{corrupt}", "model.safetensors"]),
     "unknown_config_json_key": ('models {{ name: "mt" path: "{misspelt}" }}\n', ["{misspelt}", "beam_sise"]),
+    # A name clients could not ask for: refused at start, not served unreachable.
+    "unrequestable_model_name": ('models {{ name: "my model" path: "{mt}" }}\n',
+                                 ["{config}", "'my model'", "byte 0x20 at offset 2"]),
 }
 
 
