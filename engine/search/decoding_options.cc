@@ -19,8 +19,12 @@ absl::Status DecodingOptions::Validate() const {
   if (nbest < 1 || nbest > beam_size) {
     return Invalid("nbest", nbest, absl::StrCat("must be in [1, beam_size = ", beam_size, "]"));
   }
-  if (!std::isfinite(length_penalty))
-    return Invalid("length_penalty", length_penalty, "must be finite");
+  // score = sum(log p) / length^length_penalty: beyond ±10, length^penalty
+  // over 1,024 tokens leaves float range and the scores become 0 or -inf.
+  if (!(std::abs(length_penalty) <= kMaxLengthPenalty)) {
+    return Invalid("length_penalty", length_penalty,
+                   absl::StrCat("must be in [-", kMaxLengthPenalty, ", ", kMaxLengthPenalty, "]"));
+  }
   if (!std::isfinite(max_len_a) || max_len_a < 0)
     return Invalid("max_len_a", max_len_a, "must be ≥ 0");
   if (max_len_b < 0) return Invalid("max_len_b", max_len_b, "must be ≥ 0");

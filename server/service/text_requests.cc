@@ -14,12 +14,20 @@
 namespace liteformer {
 namespace {
 
+// How errors name a request's text: Generate has one prompt, not texts.
+std::string TextLabel(const TextCall& call, int index) {
+  return call.work == TextWork::kGenerate ? "prompt" : absl::StrCat("texts[", index, "]");
+}
+
 // One text's sentences as ids, or why the text cannot be served.
+// `sentences_before`: the sentences of the request's earlier texts, which
+// count against the same max_sentences_per_request.
 absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& model,
                                                            const TextCall& call, int index,
-                                                           const RequestLimits& limits) {
+                                                           const RequestLimits& limits,
+                                                           int sentences_before) {
   const std::string& text = call.texts[index];
-  const std::string label = absl::StrCat("texts[", index, "]");
+  const std::string label = TextLabel(call, index);
   // Invalid UTF-8 is reported by the tokenizer, with its byte offset.
   const long characters = static_cast<long>(CountUtf8Characters(text));
   if (characters > limits.max_chars_per_text) {
@@ -39,13 +47,19 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
   } else {
     pieces.push_back(text);
   }
-  if (static_cast<int>(pieces.size()) > limits.max_sentences_per_request) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        label, ": ", pieces.size(),
-        " sentences exceed max_sentences_per_request = ", limits.max_sentences_per_request));
+  const int sentences = sentences_before + static_cast<int>(pieces.size());
+  if (sentences > limits.max_sentences_per_request) {
+    return absl::InvalidArgumentError(
+        sentences_before == 0
+            ? absl::StrCat(label, ": ", pieces.size(),
+                           " sentences exceed max_sentences_per_request = ",
+                           limits.max_sentences_per_request)
+            : absl::StrCat(
+                  label, ": its ", pieces.size(), " sentences bring the request to ", sentences,
+                  ", over max_sentences_per_request = ", limits.max_sentences_per_request));
   }
   const int max_tokens = MaxTokensPerSentence(model.model(), limits);
-  std::vector<std::vector<int>> sentences;
+  std::vector<std::vector<int>> ids_per_sentence;
   for (std::size_t s = 0; s < pieces.size(); ++s) {
     const std::string sentence_label =
         pieces.size() == 1 ? label : absl::StrCat(label, " sentence ", s);
@@ -71,9 +85,9 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
           absl::StrCat(sentence_label, ": ", ids->size(),
                        " tokens exceed max_tokens_per_sentence = ", max_tokens));
     }
-    sentences.push_back(*std::move(ids));
+    ids_per_sentence.push_back(*std::move(ids));
   }
-  return sentences;
+  return ids_per_sentence;
 }
 
 absl::StatusOr<SentenceJob> MakeJob(const ServedModel& model, const TextCall& call,
@@ -127,16 +141,16 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::vector<std::vector<std::vector<int>>> texts;
   std::vector<int> sentences_per_text;
   std::vector<int> input_tokens;
+  int sentences_before = 0;
   for (int i = 0; i < static_cast<int>(call.texts.size()); ++i) {
-    // Later texts may only use what the earlier ones left of the sentence budget.
-    RequestLimits limits = context.limits;
-    for (int count : sentences_per_text) limits.max_sentences_per_request -= count;
-    absl::StatusOr<std::vector<std::vector<int>>> sentences = TokenizeText(model, call, i, limits);
+    absl::StatusOr<std::vector<std::vector<int>>> sentences =
+        TokenizeText(model, call, i, context.limits, sentences_before);
     if (!sentences.ok()) return refuse(&model, sentences.status());
     int tokens = 0;
     for (const std::vector<int>& ids : *sentences) tokens += static_cast<int>(ids.size()) + 1;
     input_tokens.push_back(tokens);
     sentences_per_text.push_back(static_cast<int>(sentences->size()));
+    sentences_before += static_cast<int>(sentences->size());
     texts.push_back(*std::move(sentences));
   }
 
@@ -156,8 +170,9 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::vector<std::unique_ptr<Job>> jobs;
   for (std::size_t t = 0; t < texts.size(); ++t) {
     for (std::size_t s = 0; s < texts[t].size(); ++s) {
-      const std::string label = texts[t].size() == 1 ? absl::StrCat("texts[", t, "]")
-                                                     : absl::StrCat("texts[", t, "] sentence ", s);
+      const std::string text_label = TextLabel(call, static_cast<int>(t));
+      const std::string label =
+          texts[t].size() == 1 ? text_label : absl::StrCat(text_label, " sentence ", s);
       absl::StatusOr<SentenceJob> sentence = MakeJob(model, call, *options, texts[t][s], label);
       if (!sentence.ok()) return refuse(&model, sentence.status());
       auto job = std::make_unique<Job>();

@@ -129,6 +129,8 @@ def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
     (["generate", "--model", str(DATA / "transformer")], "is an encoder-decoder model"),
     (["translate", "--model", str(DATA / "lm_tied")], "is a language model"),
     (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--topp", "1.5"], "top_p = 1.5: must be in (0, 1]"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--lenpen", "1e30"],
+     "length_penalty = 1e+30: must be in [-10, 10]"),
 ])
 def test_bad_options_exit_2_with_one_line(run_binary: pathlib.Path, args: list[str], message: str) -> None:
     result = run([str(run_binary), *args], "4 5\n")

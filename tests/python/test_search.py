@@ -242,6 +242,10 @@ def test_options_validation():
         SearchOptions(top_p=0.0).validate()
     with pytest.raises(ValueError, match="temperature"):
         SearchOptions(temperature=0.0).validate()
+    for lenpen in (3e38, -10.5, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"length_penalty must be in \[-10, 10\]"):
+            SearchOptions(length_penalty=lenpen).validate()
+    SearchOptions(length_penalty=-10.0).validate()
     SearchOptions().validate()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+MAX_LENGTH_PENALTY = 10.0
+
 
 @dataclass
 class SearchOptions:
@@ -38,8 +40,10 @@ class SearchOptions:
             raise ValueError(f"beam_size must be >= 1, got {self.beam_size}")
         if not (1 <= self.nbest <= self.beam_size):
             raise ValueError(f"nbest must be in [1, beam_size={self.beam_size}], got {self.nbest}")
-        if not math.isfinite(self.length_penalty):
-            raise ValueError(f"length_penalty must be finite, got {self.length_penalty}")
+        # As the engine: beyond +-10, len ** penalty leaves float range over 1,024 tokens.
+        if not (abs(self.length_penalty) <= MAX_LENGTH_PENALTY):
+            raise ValueError(f"length_penalty must be in [-{MAX_LENGTH_PENALTY:g}, {MAX_LENGTH_PENALTY:g}], "
+                             f"got {self.length_penalty}")
         if not (math.isfinite(self.max_len_a) and self.max_len_a >= 0):
             raise ValueError(f"max_len_a must be >= 0, got {self.max_len_a}")
         if self.max_len_b < 0:
