@@ -188,8 +188,10 @@ void RunSession::RunBatch(std::vector<Line>& lines) {
                      : Translate(ctx_, *model_, inputs, decoding_);
   if (!results.ok()) return fail_all(results.status());
   for (std::size_t i = 0; i < valid.size(); ++i) {
-    if ((*results)[i].hypotheses.empty()) {
-      valid[i]->status = NoHypothesisError();
+    if (absl::Status status = FinishedSentenceStatus((*results)[i].hypotheses,
+                                                     (*results)[i].non_finite, options_.model_dir);
+        !status.ok()) {
+      valid[i]->status = status;
     } else {
       valid[i]->output = FormatHypotheses((*results)[i]);
     }

@@ -1,8 +1,11 @@
 #include "engine/models/model_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -197,7 +200,21 @@ absl::Status ParseDecoding(const FieldReader& r, DecodingDefaults* d) {
   if (d->beam_size < 1) return r.Error("beam_size", "must be at least 1");
   if (d->nbest < 1 || d->nbest > d->beam_size) return r.Error("nbest", "must be in [1, beam_size]");
   if (d->top_p <= 0.0f || d->top_p > 1.0f) return r.Error("top_p", "must be in (0, 1]");
-  if (d->temperature <= 0.0f) return r.Error("temperature", "must be positive");
+  if (!(d->temperature > 0.0f) || !std::isfinite(d->temperature)) {
+    return r.Error("temperature", "must be positive");
+  }
+  if (!(std::abs(d->length_penalty) <= kMaxLengthPenalty)) {
+    return r.Error("length_penalty",
+                   absl::StrCat("must be in [-", kMaxLengthPenalty, ", ", kMaxLengthPenalty, "]"));
+  }
+  if (!(d->max_len_a >= 0.0f) || !std::isfinite(d->max_len_a)) {
+    return r.Error("max_len_a", "must be finite and ≥ 0");
+  }
+  if (d->max_len_b < 0) return r.Error("max_len_b", "must be ≥ 0");
+  if (d->min_len < 0) return r.Error("min_len", "must be ≥ 0");
+  if (d->no_repeat_ngram_size < 0) return r.Error("no_repeat_ngram_size", "must be ≥ 0");
+  if (d->top_k < 0) return r.Error("top_k", "must be ≥ 0");
+  if (d->max_tokens < 1) return r.Error("max_tokens", "must be at least 1");
   return r.Finish();
 }
 
@@ -264,6 +281,15 @@ absl::Status ParseModel(const FieldReader& r, ModelConfig* c) {
   }
   RETURN_IF_ERROR(r.Int("max_source_positions", &c->max_source_positions, !is_lm));
   RETURN_IF_ERROR(r.Int("max_target_positions", &c->max_target_positions));
+  // At least one token and </s>; at most kMaxPositions (tables are built at load).
+  for (const auto& [key, positions] :
+       {std::pair<const char*, int>{"max_target_positions", c->max_target_positions},
+        std::pair<const char*, int>{"max_source_positions", c->max_source_positions}}) {
+    if (is_lm && std::string_view(key) == "max_source_positions") continue;
+    if (positions < 2 || positions > kMaxPositions) {
+      return r.Error(key, absl::StrCat("must be in [2, ", kMaxPositions, "], got ", positions));
+    }
+  }
 
   ASSIGN_OR_RETURN(FieldReader vocab, r.Object("vocab"));
   RETURN_IF_ERROR(vocab.String("source", &c->vocab.source, !is_lm));

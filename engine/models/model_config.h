@@ -57,6 +57,14 @@ struct SpecialTokens {
   int unk = 3;
 };
 
+// |length_penalty| at most this, in a model's defaults and in a request
+// (DecodingOptions::Validate): beyond it, length^penalty over 1,024 tokens
+// leaves float range and scores become 0 or -inf.
+inline constexpr float kMaxLengthPenalty = 10.0f;
+// The most positions a config may declare: position tables are built at load
+// (positions x dim floats), so a corrupt count must be refused, not allocated.
+inline constexpr int kMaxPositions = 65536;
+
 struct DecodingDefaults {
   int beam_size = 4;
   float length_penalty = 1.0f;

@@ -1,6 +1,7 @@
 #include "engine/search/decoding_batch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <span>
 
@@ -76,7 +77,7 @@ void DecodingBatch::Step(ComputeContext& ctx) {
     Sentence& sentence = sentences_[i];
     if (sentence.finished) {
       finished_.push_back(FinishedSentence{sentence.job.id, sentence.job.search->TakeResults(),
-                                           sentence.macs, sentence.fed});
+                                           sentence.macs, sentence.fed, sentence.non_finite});
       continue;
     }
     for (const RowChoice& choice : sentence.choices)
@@ -108,6 +109,17 @@ void DecodingBatch::AdvanceSentence(Sentence& sentence, int first_row, int vocab
   }
   std::span<float> outputs(log_probs_.data() + static_cast<long>(first_row) * vocab,
                            static_cast<std::size_t>(rows) * vocab);
+  // Log-softmax of finite logits is finite everywhere; a NaN or infinite
+  // logit makes every entry of its row NaN or -inf. So one entry per row
+  // tells a broken model from a healthy one, at no measurable cost, before
+  // the search mistakes NaN candidates for banned ones.
+  for (int r = 0; r < rows; ++r) {
+    if (!std::isfinite(outputs[static_cast<std::size_t>(r) * vocab])) {
+      sentence.non_finite = true;
+      sentence.finished = true;
+      return;
+    }
+  }
   sentence.finished =
       sentence.job.search->Advance(outputs, vocab, sentence.fed - 1 - primed, sentence.choices);
   if (!sentence.finished) {

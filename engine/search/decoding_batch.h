@@ -43,6 +43,9 @@ struct FinishedSentence {
   std::vector<Hypothesis> hypotheses;
   long macs = 0;  // Multiply-adds executed for it (the paper's convention).
   int steps = 0;  // Decoder steps it took part in.
+  // A step's log-probs were NaN or infinite (a broken model): the search
+  // stopped there, and `hypotheses` is not an answer.
+  bool non_finite = false;
 };
 
 class DecodingBatch {
@@ -71,7 +74,8 @@ class DecodingBatch {
     std::vector<int> next_tokens;  // One per row.
     std::vector<RowChoice> choices;
     bool finished = false;
-    int fed = 0;  // Tokens each row has consumed.
+    bool non_finite = false;  // See FinishedSentence.
+    int fed = 0;              // Tokens each row has consumed.
     int source_length = 0;
     long macs = 0;
   };

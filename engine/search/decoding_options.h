@@ -11,9 +11,6 @@
 
 namespace liteformer {
 
-// |length_penalty| at most this (Validate).
-inline constexpr float kMaxLengthPenalty = 10.0f;
-
 struct DecodingOptions {
   int beam_size = 4;            // --beam; 1 = greedy
   float length_penalty = 1.0f;  // --lenpen: score = Σ log p / len^lenpen

@@ -35,7 +35,8 @@ absl::StatusOr<std::vector<FinishedSentence>> Run(ComputeContext& ctx, const Mod
 std::vector<DecodeResult> ToDecodeResults(std::vector<FinishedSentence> finished) {
   std::vector<DecodeResult> results;
   for (FinishedSentence& sentence : finished) {
-    results.push_back(DecodeResult{std::move(sentence.hypotheses), sentence.macs});
+    results.push_back(
+        DecodeResult{std::move(sentence.hypotheses), sentence.macs, sentence.non_finite});
   }
   return results;
 }

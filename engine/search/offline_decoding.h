@@ -20,6 +20,7 @@ namespace liteformer {
 struct DecodeResult {
   std::vector<Hypothesis> hypotheses;  // nbest, best first.
   long macs = 0;
+  bool non_finite = false;  // FinishedSentence::non_finite.
 };
 
 struct ScoreResult {

@@ -1,6 +1,7 @@
 #include "engine/search/sentence_jobs.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_cat.h"
 #include "engine/search/sentence_search.h"
@@ -109,6 +110,21 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
   targets.push_back(kEos);
   job.search = MakeScoringSearch(std::move(targets));
   return job;
+}
+
+absl::Status FinishedSentenceStatus(const std::vector<Hypothesis>& hypotheses, bool non_finite,
+                                    absl::string_view model_name) {
+  for (const Hypothesis& h : hypotheses) {
+    non_finite = non_finite || !std::isfinite(h.score);
+    for (float score : h.token_scores) non_finite = non_finite || !std::isfinite(score);
+  }
+  if (non_finite) {
+    return absl::InternalError(absl::StrCat("model '", model_name,
+                                            "' computed a non-finite log-probability; its "
+                                            "weights or config are broken"));
+  }
+  if (hypotheses.empty()) return NoHypothesisError();
+  return absl::OkStatus();
 }
 
 absl::Status NoHypothesisError() {

@@ -40,6 +40,14 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
 // continuation. The same for the server and liteformer-run.
 absl::Status NoHypothesisError();
 
+// Why a finished sentence has no usable result, or OK. A NaN or infinite
+// log-prob (in a step's outputs, which stops the search, or in a result) is
+// the model's fault: INTERNAL, naming `model_name`; weights are checked
+// finite at load, so this is an overflow inside the model. An empty result
+// with finite outputs is NoHypothesisError(), the options' doing.
+absl::Status FinishedSentenceStatus(const std::vector<Hypothesis>& hypotheses, bool non_finite,
+                                    absl::string_view model_name);
+
 }  // namespace liteformer
 
 #endif  // LITEFORMER_ENGINE_SEARCH_SENTENCE_JOBS_H_

@@ -1,6 +1,7 @@
 #include "server/scheduler/scheduler.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <numeric>
 #include <optional>
@@ -335,8 +336,12 @@ void Scheduler::WorkerLoop() {
         Add(metrics_.tokens_generated,
             static_cast<double>(finished.hypotheses.front().tokens.size()));
       }
-      if (finished.hypotheses.empty()) {
-        Complete(std::move(job), NoHypothesisError(), stepped);
+      if (absl::Status status =
+              FinishedSentenceStatus(finished.hypotheses, finished.non_finite, name_);
+          !status.ok()) {
+        if (absl::IsInternal(status))
+          spdlog::error("model {}: {}", name_, std::string(status.message()));
+        Complete(std::move(job), status, stepped);
         continue;
       }
       Complete(std::move(job), std::move(finished), stepped);

@@ -1,7 +1,9 @@
 // Model::Load refuses every corrupt or mismatched model directory with a
 // status naming the file and the tensor or field, and never crashes.
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "engine/models/model.h"
@@ -25,7 +27,7 @@ class BrokenModelTest : public ::testing::Test {
     dir_ = temp_.path() / "model";
     fs::create_directories(dir_);
     for (const char* file : {"config.json", "model.safetensors", "dict.xx.txt", "dict.yy.txt"}) {
-      fs::copy_file(kFixture / file, dir_ / file);
+      fs::copy_file(kFixture / file, dir_ / file, fs::copy_options::overwrite_existing);
     }
   }
 
@@ -55,6 +57,19 @@ class BrokenModelTest : public ::testing::Test {
     for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
     std::ofstream(dir_ / "model.safetensors", std::ios::binary)
         << out << text << bytes.substr(8 + length);
+  }
+
+  // Overwrites the F32 value at `index` of tensor `name` in model.safetensors.
+  void PoisonValue(const std::string& name, std::size_t index, float value) {
+    std::string bytes = testing::ReadFile((dir_ / "model.safetensors").string());
+    std::uint64_t length = 0;
+    for (int i = 7; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[i]);
+    const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, length));
+    ASSERT_EQ(header[name]["dtype"], "F32");
+    const std::uint64_t offset =
+        8 + length + header[name]["data_offsets"][0].get<std::uint64_t>() + 4 * index;
+    std::memcpy(bytes.data() + offset, &value, sizeof(value));
+    std::ofstream(dir_ / "model.safetensors", std::ios::binary) << bytes;
   }
 
   testing::TempDir temp_;
@@ -140,6 +155,43 @@ TEST_F(BrokenModelTest, ConfigThatDoesNotMatchTheWeights) {
 TEST_F(BrokenModelTest, UnknownArchitecture) {
   EditConfig([](nlohmann::json& c) { c["arch"] = "lstm"; });
   EXPECT_THAT(LoadError(), HasSubstr("config.json: field 'arch': unknown value 'lstm'"));
+}
+
+TEST_F(BrokenModelTest, NanWeight) {
+  PoisonValue("encoder.layers.0.fc1.weight", 7, std::numeric_limits<float>::quiet_NaN());
+  EXPECT_THAT(LoadError(), HasSubstr("model.safetensors: tensor 'encoder.layers.0.fc1.weight' "
+                                     "holds nan at flat index 7 (corrupt or diverged weights"));
+}
+
+TEST_F(BrokenModelTest, InfiniteWeight) {
+  PoisonValue("decoder.layers.1.fc2.bias", 0, -std::numeric_limits<float>::infinity());
+  EXPECT_THAT(LoadError(),
+              HasSubstr("tensor 'decoder.layers.1.fc2.bias' holds -inf at flat index 0"));
+}
+
+TEST_F(BrokenModelTest, PositionsOutOfRange) {
+  for (int positions : {0, 1, 1 << 30}) {
+    EditConfig([&](nlohmann::json& c) { c["max_target_positions"] = positions; });
+    EXPECT_THAT(LoadError(), HasSubstr("config.json: field 'max_target_positions': must be in "
+                                       "[2, 65536], got " +
+                                       std::to_string(positions)));
+  }
+  EditConfig([](nlohmann::json& c) {
+    c["max_target_positions"] = 1024;
+    c["max_source_positions"] = 0;
+  });
+  EXPECT_THAT(LoadError(), HasSubstr("field 'max_source_positions': must be in [2, 65536]"));
+}
+
+TEST_F(BrokenModelTest, DecodingDefaultsOutOfRange) {
+  const std::pair<const char*, nlohmann::json> cases[] = {
+      {"length_penalty", 1e30}, {"max_len_a", -1.0},  {"min_len", -1}, {"top_k", -2},
+      {"max_tokens", 0},        {"temperature", 1e39}};
+  for (const auto& [key, value] : cases) {
+    SetUp();  // A fresh copy each time.
+    EditConfig([&](nlohmann::json& c) { c["decoding"][key] = value; });
+    EXPECT_THAT(LoadError(), HasSubstr(std::string("field 'decoding.") + key + "'")) << key;
+  }
 }
 
 TEST_F(BrokenModelTest, MissingConfig) {
