@@ -40,12 +40,18 @@ void Complete(std::unique_ptr<Job> job, absl::StatusOr<FinishedSentence> result,
 }  // namespace
 
 absl::Status JobStopReason(const Job& job, absl::Time now) {
-  if (job.cancelled && job.cancelled()) return absl::CancelledError("the call was cancelled");
-  if (now >= job.deadline) {
+  // gRPC cancels a call when its deadline passes, and the client's own
+  // deadline timer can cancel it a moment before the server's: a cancel
+  // within kDeadlineSlack of the deadline is the deadline's doing, and is
+  // counted as DEADLINE_EXCEEDED, not CANCELLED.
+  constexpr absl::Duration kDeadlineSlack = absl::Milliseconds(20);
+  const bool cancelled = job.cancelled && job.cancelled();
+  if (now >= job.deadline || (cancelled && now + kDeadlineSlack >= job.deadline)) {
     return absl::DeadlineExceededError(job.started == absl::Time()
                                            ? "deadline exceeded before the sentence reached a batch"
                                            : "deadline exceeded while decoding");
   }
+  if (cancelled) return absl::CancelledError("the call was cancelled");
   return absl::OkStatus();
 }
 
@@ -136,6 +142,9 @@ std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
       ++it;
     }
   }
+  // Else the gauge keeps counting them until the next admission, which may
+  // be long after (a worker busy with a batch, or no new request).
+  if (!dropped.empty()) UpdateQueueDepthLocked();
   return dropped;
 }
 

@@ -33,8 +33,12 @@ class CallRecord {
 
   void set_model(std::string model) { model_ = std::move(model); }
 
-  void Finish(const absl::Status& status) {
-    metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, status.code(),
+  // `client_left`: the client cancelled the call or its stream broke. Work
+  // that completed anyway never reached the client, so it counts as CANCELLED.
+  void Finish(const absl::Status& status, bool client_left) {
+    const absl::StatusCode code =
+        status.ok() && client_left ? absl::StatusCode::kCancelled : status.code();
+    metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, code,
                            absl::ToDoubleSeconds(absl::Now() - start_));
     if (!status.ok()) {
       // The status only (escaped and bounded): request text never reaches the
@@ -63,7 +67,7 @@ class UnaryCall : public grpc::ServerUnaryReactor {
   void set_cancel_flag(std::shared_ptr<std::atomic<bool>> flag) { cancelled_ = std::move(flag); }
 
   void Complete(const absl::Status& status) {
-    record_.Finish(status);
+    record_.Finish(status, *cancelled_);
     Finish(ToGrpcStatus(status));
   }
 
@@ -103,7 +107,7 @@ class StreamCall : public grpc::ServerWriteReactor<Response> {
 
   // Finishes after everything queued is written (or at once on failure).
   void Complete(const absl::Status& status) {
-    record_.Finish(status);
+    record_.Finish(status, *cancelled_);
     bool finish_now = false;
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -165,6 +165,58 @@ TEST_P(SchedulerTest, ExpiredAndCancelledJobsEndWithTheirStatus) {
   EXPECT_NE(outcomes_[2].result.status().message().find("before"), std::string::npos);
 }
 
+TEST_P(SchedulerTest, TheQueueGaugeDropsExpiredJobsWhileTheWorkerIsBusy) {
+  metrics::Registry registry;
+  SchedulerMetrics metrics;
+  metrics.queue_depth = &registry.GetGauge("queue_depth", "test");
+  SchedulerOptions options = SchedulerOptionsFor(GetParam());
+  options.max_batch_size = 1;  // The queued job cannot join the running one.
+  Scheduler scheduler(model_, options, metrics);
+  DecodingOptions long_options = options_;
+  long_options.max_len_a = 0;
+  long_options.max_len_b = 1000;
+  long_options.min_len = 900;
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  std::vector<std::unique_ptr<Job>> jobs;
+  jobs.push_back(MakeJob(Source(5, 0), 0, long_options));
+  jobs[0]->cancelled = [stop] { return stop->load(); };
+  Expect(2);
+  ASSERT_TRUE(scheduler.Submit(jobs).ok());
+  absl::SleepFor(absl::Milliseconds(50));  // The long job is running.
+  std::vector<std::unique_ptr<Job>> queued;
+  queued.push_back(MakeJob(Source(6, 1), 1, options_));
+  queued[0]->deadline = absl::Now() + absl::Milliseconds(30);
+  ASSERT_TRUE(scheduler.Submit(queued).ok());
+  EXPECT_EQ(metrics.queue_depth->value(), 1);
+  // The worker, between its steps, drops the expired job: the gauge follows
+  // at once, not at the next admission.
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (metrics.queue_depth->value() != 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(metrics.queue_depth->value(), 0);
+  stop->store(true);
+  WaitAll();
+  EXPECT_EQ(outcomes_[1].result.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(JobStopReasonTest, ACancelAtTheDeadlineIsTheDeadline) {
+  const absl::Time now = absl::Now();
+  Job job;
+  job.deadline = now + absl::Seconds(10);
+  EXPECT_TRUE(JobStopReason(job, now).ok());
+  auto cancelled = std::make_shared<std::atomic<bool>>(true);
+  job.cancelled = [cancelled] { return cancelled->load(); };
+  EXPECT_EQ(JobStopReason(job, now).code(), absl::StatusCode::kCancelled);
+  // gRPC cancels a call at its deadline, the client's timer possibly a moment early.
+  job.deadline = now + absl::Milliseconds(5);
+  EXPECT_EQ(JobStopReason(job, now).code(), absl::StatusCode::kDeadlineExceeded);
+  job.deadline = now - absl::Milliseconds(1);
+  EXPECT_EQ(JobStopReason(job, now).code(), absl::StatusCode::kDeadlineExceeded);
+  cancelled->store(false);
+  EXPECT_EQ(JobStopReason(job, now).code(), absl::StatusCode::kDeadlineExceeded);
+}
+
 TEST_P(SchedulerTest, DrainFinishesQueuedWork) {
   Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
   std::vector<std::unique_ptr<Job>> jobs;
