@@ -121,8 +121,8 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
   namespace fs = std::filesystem;
   ResolvedServerConfig resolved;
   for (const google::protobuf::Message* message :
-       std::initializer_list<const google::protobuf::Message*>{&config, &config.batching(),
-                                                               &config.limits()}) {
+       std::initializer_list<const google::protobuf::Message*>{
+           &config, &config.batching(), &config.limits(), &config.connections()}) {
     if (absl::Status status = CheckRange(*message, source_name); !status.ok()) return status;
   }
   for (const v1::ModelEntry& entry : config.models()) {
@@ -135,6 +135,18 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
   if (config.drain_grace_seconds() != 0) {
     resolved.drain_grace = absl::Seconds(config.drain_grace_seconds());
   }
+  const v1::ConnectionsConfig& connections = config.connections();
+  auto seconds_or = [](std::uint32_t value, absl::Duration fallback) {
+    return value == 0 ? fallback : absl::Seconds(value);
+  };
+  ConnectionSettings& settings = resolved.connections;
+  settings.max_idle = seconds_or(connections.max_idle_seconds(), settings.max_idle);
+  settings.max_age = seconds_or(connections.max_age_seconds(), settings.max_age);
+  settings.max_age_grace = seconds_or(connections.max_age_grace_seconds(), settings.max_age_grace);
+  settings.keepalive_time =
+      seconds_or(connections.keepalive_time_seconds(), settings.keepalive_time);
+  settings.keepalive_timeout =
+      seconds_or(connections.keepalive_timeout_seconds(), settings.keepalive_timeout);
   const v1::Limits& limits = config.limits();
   resolved.limits.max_texts_per_request = OrDefault(limits.max_texts_per_request(), 64);
   resolved.limits.max_chars_per_text = OrDefault(limits.max_chars_per_text(), 10000);

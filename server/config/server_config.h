@@ -28,12 +28,22 @@ struct RequestLimits {
   int max_sentences_per_request = 256;
 };
 
+// ConnectionsConfig with its defaults filled in.
+struct ConnectionSettings {
+  absl::Duration max_idle = absl::Seconds(300);
+  absl::Duration max_age = absl::Seconds(1800);
+  absl::Duration max_age_grace = absl::Seconds(30);
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+};
+
 struct ResolvedServerConfig {
   std::string listen = "0.0.0.0:50051";
   std::string metrics_listen = "0.0.0.0:9090";  // "none": no metrics endpoint.
   std::vector<ServedModelConfig> models;
   RequestLimits limits;
   absl::Duration drain_grace = absl::Seconds(30);
+  ConnectionSettings connections;
 };
 
 // Parses `path` (empty: no file, all defaults). Errors name the file and
