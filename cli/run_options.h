@@ -2,6 +2,7 @@
 #ifndef LITEFORMER_CLI_RUN_OPTIONS_H_
 #define LITEFORMER_CLI_RUN_OPTIONS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,7 +32,7 @@ struct RunOptions {
   std::optional<int> top_k;
   std::optional<float> top_p;
   std::optional<float> temperature;
-  std::optional<long long> seed;
+  std::optional<std::uint64_t> seed;
   std::optional<bool> sampling;
 };
 

@@ -34,7 +34,7 @@ DecodingOptions MergeOptions(const DecodingDefaults& defaults, const RunOptions&
   if (o.top_k) d.top_k = *o.top_k;
   if (o.top_p) d.top_p = *o.top_p;
   if (o.temperature) d.temperature = *o.temperature;
-  if (o.seed) d.seed = static_cast<std::uint64_t>(*o.seed);
+  if (o.seed) d.seed = *o.seed;
   if (o.sampling) d.sampling = *o.sampling;
   return d;
 }

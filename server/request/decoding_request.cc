@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "engine/util/status_macros.h"
 
@@ -12,6 +13,11 @@ absl::Status OverLimit(absl::string_view option, std::uint32_t value, absl::stri
                        int limit_value) {
   return absl::InvalidArgumentError(
       absl::StrCat(option, " = ", value, " exceeds ", limit, " = ", limit_value));
+}
+
+absl::BitGen& FreshSeeds() {
+  thread_local absl::BitGen generator;
+  return generator;
 }
 
 }  // namespace
@@ -52,13 +58,36 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
     options.no_repeat_ngram_size = static_cast<int>(request.no_repeat_ngram_size());
   }
   options.nbest = request.num_hypotheses() != 0 ? static_cast<int>(request.num_hypotheses()) : 1;
-  if (request.top_k() != 0 || request.top_p() != 0.0f || request.temperature() != 0.0f) {
-    options.sampling = true;
+  const bool sampling_options_set =
+      request.top_k() != 0 || request.top_p() != 0.0f || request.temperature() != 0.0f;
+  switch (request.sampling()) {
+    case v1::DecodingOptions::SAMPLING_OFF:
+      options.sampling = false;
+      break;
+    case v1::DecodingOptions::SAMPLING_ON:
+      options.sampling = true;
+      break;
+    default:
+      // Asking for a beam asks for a search: with a sampling model default
+      // the beam was silently ignored (beam 1, 4 and 16 gave the same text).
+      if (sampling_options_set) {
+        options.sampling = true;
+      } else if (request.beam_size() > 1) {
+        options.sampling = false;
+      }
+  }
+  if (options.sampling && request.beam_size() > 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "beam_size = ", request.beam_size(),
+        " with sampling: sampling draws one token per step; set sampling = SAMPLING_OFF (or "
+        "leave top_k, top_p and temperature unset) for a beam search"));
   }
   if (request.top_k() != 0) options.top_k = static_cast<int>(request.top_k());
   if (request.top_p() != 0.0f) options.top_p = request.top_p();
   if (request.temperature() != 0.0f) options.temperature = request.temperature();
-  if (request.seed() != 0) options.seed = request.seed();
+  // Unseeded sampling draws a fresh seed per request, so clients do not all
+  // get the same text; the seed is reported back (Usage.seed) to replay it.
+  options.seed = request.seed() != 0 ? request.seed() : absl::Uniform<std::uint64_t>(FreshSeeds());
   if (max_tokens != 0) options.max_tokens = static_cast<int>(max_tokens);
   if (request.max_length() != 0 && max_tokens == 0) {
     options.max_tokens = static_cast<int>(request.max_length());

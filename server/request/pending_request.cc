@@ -20,6 +20,12 @@ PendingRequest::PendingRequest(std::vector<int> sentences_per_text,
   }
 }
 
+void PendingRequest::set_seed(std::uint64_t seed) {
+  std::lock_guard<std::mutex> lock(mu_);
+  totals_.seed = seed;
+  for (RequestTotals& totals : text_totals_) totals.seed = seed;
+}
+
 absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)>
 PendingRequest::DoneCallback(int text, int sentence) {
   return [self = shared_from_this(), text, sentence](absl::StatusOr<FinishedSentence> result,

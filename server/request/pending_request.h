@@ -7,6 +7,7 @@
 #define LITEFORMER_SERVER_REQUEST_PENDING_REQUEST_H_
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -25,6 +26,7 @@ struct RequestTotals {
   int output_tokens = 0;
   absl::Duration max_queued;
   absl::Duration compute;  // Sum over its sentences.
+  std::uint64_t seed = 0;  // The sampling seed its sentences used; 0: not sampled.
 };
 
 class PendingRequest : public std::enable_shared_from_this<PendingRequest> {
@@ -38,6 +40,9 @@ class PendingRequest : public std::enable_shared_from_this<PendingRequest> {
   // input_tokens: one count per text.
   PendingRequest(std::vector<int> sentences_per_text, const std::vector<int>& input_tokens,
                  TextDone text_done, RequestDone request_done);
+
+  // Reported in every totals; call before any job is submitted.
+  void set_seed(std::uint64_t seed);
 
   // The callback for job (text, sentence).
   absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> DoneCallback(

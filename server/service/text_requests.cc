@@ -164,6 +164,7 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
                                                       const RequestTotals& totals) {
         request_done(&model, status, totals);
       });
+  pending->set_seed(options->sampling ? options->seed : 0);
   // The RPC's cancellation and the request's own failure stop the same jobs.
   std::shared_ptr<std::atomic<bool>> rpc_cancelled = call.cancelled;
   std::shared_ptr<std::atomic<bool>> request_cancelled = pending->cancelled();
@@ -236,6 +237,7 @@ v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals) {
   usage.set_macs(static_cast<std::uint64_t>(totals.macs));
   usage.set_queue_seconds(absl::ToDoubleSeconds(totals.max_queued));
   usage.set_compute_seconds(absl::ToDoubleSeconds(totals.compute));
+  usage.set_seed(totals.seed);
   return usage;
 }
 

@@ -146,3 +146,12 @@ def test_help_prints_the_usage_and_exits_0(run_binary: pathlib.Path, args: list[
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage: liteformer-run COMMAND")
     assert result.stderr == ""
+
+
+def test_any_64_bit_seed_is_accepted(run_binary: pathlib.Path) -> None:
+    # The server reports drawn seeds as uint64 (Usage.seed); each must replay here.
+    args = [str(run_binary), "generate", "--model", str(DATA / "lm_tied"), "--ids", "--sampling", "--max-tokens", "4"]
+    first = run([*args, "--seed", "18446744073709551615"], "4 5\n")
+    assert first.returncode == 0, first.stderr
+    assert run([*args, "--seed", "18446744073709551615"], "4 5\n").stdout == first.stdout
+    assert run([*args, "--seed", "-1"], "4 5\n").returncode == 2

@@ -65,9 +65,14 @@ def test_generate_streams_pieces_that_join_into_the_engine_text(bundled: Any, st
                                                                 repo: pathlib.Path, prompt: str) -> None:
     # Sentencepiece text streamed piece by piece (each from a window of
     # tokens, not the whole output) must join into what liteformer-run prints.
+    # lm-en samples; seed 6 gives both prompts 37-42 tokens (an unseeded request
+    # would get a fresh seed, and some seeds end the text within 10 tokens).
     lm = stubs.pb_grpc.LanguageModelStub(bundled.channel())
     messages = list(lm.Generate(stubs.pb.GenerateRequest(
-        model="lm-en", prompt=prompt, max_tokens=60, options=stubs.pb.DecodingOptions(beam_size=1)), timeout=60))
-    engine = engine_run("generate", repo / "models" / "lm-en", [prompt], "--beam", "1", "--max-tokens", "60")[0]
+        model="lm-en", prompt=prompt, max_tokens=60, options=stubs.pb.DecodingOptions(beam_size=1, seed=6)),
+        timeout=60))
+    assert messages[-1].usage.seed == 6
+    engine = engine_run("generate", repo / "models" / "lm-en", [prompt], "--beam", "1", "--max-tokens", "60",
+                        "--seed", "6")[0]
     assert "".join(m.text for m in messages).strip() == engine["hypotheses"][0]["text"]
     assert len([m for m in messages if m.text]) > 10, [m.text for m in messages]

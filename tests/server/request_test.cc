@@ -1,6 +1,8 @@
 // The server's request helpers: sentence splitting, request options within
 // the limits, and the config file's defaults and refusals.
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -64,6 +66,63 @@ TEST_F(DecodingRequestTest, SetFieldsOverrideAndSamplingTurnsOn) {
   ASSERT_TRUE(options.ok());
   EXPECT_TRUE(options->sampling);
   EXPECT_EQ(options->top_k, 5);
+}
+
+// A model whose default is sampling (like models/lm-en): a beam asks for a
+// search, SAMPLING_OFF asks for greedy, SAMPLING_ON with a beam is refused.
+TEST_F(DecodingRequestTest, SamplingFollowsWhatTheRequestAsksFor) {
+  // lm_tied with sampling as its default.
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "lm_sampling";
+  std::filesystem::remove_all(dir);
+  std::filesystem::copy(std::string(LITEFORMER_TEST_DATA_DIR) + "/lm_tied", dir);
+  std::stringstream config;
+  config << std::ifstream(dir / "config.json").rdbuf();
+  std::string text = config.str();
+  const std::size_t at = text.find("\"sampling\": false");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("\"sampling\": false").size(), "\"sampling\": true");
+  std::ofstream(dir / "config.json") << text;
+  absl::StatusOr<std::shared_ptr<const Model>> lm = Model::Load(dir.string());
+  ASSERT_TRUE(lm.ok()) << lm.status();
+  ASSERT_TRUE(ToEngineOptions({}, 0, **lm, limits_)->sampling);
+  model_ = *lm;
+
+  v1::DecodingOptions beam;
+  beam.set_beam_size(4);
+  beam.set_num_hypotheses(4);
+  absl::StatusOr<DecodingOptions> options = ToEngineOptions(beam, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->sampling);
+  EXPECT_EQ(options->rows(), 4);
+
+  v1::DecodingOptions on = beam;
+  on.set_sampling(v1::DecodingOptions::SAMPLING_ON);
+  absl::Status status = ToEngineOptions(on, 0, *model_, limits_).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("beam_size = 4 with sampling"));
+  on.set_beam_size(1);
+  on.set_num_hypotheses(1);
+  options = ToEngineOptions(on, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->sampling);
+
+  v1::DecodingOptions off;
+  off.set_sampling(v1::DecodingOptions::SAMPLING_OFF);
+  off.set_temperature(0.5f);  // Ignored: sampling is off.
+  options = ToEngineOptions(off, 0, *model_, limits_);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_FALSE(options->sampling);
+}
+
+TEST_F(DecodingRequestTest, UnseededSamplingDrawsAFreshSeed) {
+  v1::DecodingOptions request;
+  request.set_top_k(5);
+  absl::StatusOr<DecodingOptions> first = ToEngineOptions(request, 0, *model_, limits_);
+  absl::StatusOr<DecodingOptions> second = ToEngineOptions(request, 0, *model_, limits_);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first->seed, second->seed);
+  request.set_seed(42);
+  EXPECT_EQ(ToEngineOptions(request, 0, *model_, limits_)->seed, 42u);
 }
 
 TEST_F(DecodingRequestTest, LimitsAreNamedWithTheirValues) {
