@@ -16,14 +16,23 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "server/grpc_status.h"
 #include "server/server_metrics.h"
 #include "server/service/call_tracker.h"
+#include "server/service/log_limiter.h"
 #include "spdlog/spdlog.h"
 
 namespace liteformer {
+
+// Failed calls log at most 20 lines at once and 10 a second after that
+// (requests_total counts them all).
+inline LogLimiter& FailedCallLogLimiter() {
+  static LogLimiter limiter(/*per_second=*/10, /*burst=*/20);
+  return limiter;
+}
 
 // What every call records when it ends.
 class CallRecord {
@@ -42,9 +51,16 @@ class CallRecord {
                            absl::ToDoubleSeconds(absl::Now() - start_));
     if (!status.ok()) {
       // The status only (escaped and bounded): request text never reaches the
-      // logs at info level.
-      spdlog::info("{} model={} failed: {}: {}", method_, model_.empty() ? "-" : model_,
-                   StatusCodeName(status.code()), EscapeForLog(status.message()));
+      // logs at info level. Rate-limited: under overload every refusal fails a call.
+      const LogLimiter::Decision decision = FailedCallLogLimiter().Allow(absl::Now());
+      if (decision.log) {
+        spdlog::info("{} model={} failed: {}: {}{}", method_, model_.empty() ? "-" : model_,
+                     StatusCodeName(status.code()), EscapeForLog(status.message()),
+                     decision.suppressed_before == 0
+                         ? ""
+                         : absl::StrCat(" (", decision.suppressed_before,
+                                        " failed calls not logged before this one)"));
+      }
     }
   }
 
