@@ -99,6 +99,9 @@ int Main(int argc, char** argv) {
     return UsageError(absl::StrCat("unknown command '", command, "'"));
   }
   if (!(absl::GetFlag(FLAGS_deadline) > 0)) return UsageError("--deadline must be positive");
+  if (absl::Status status = CheckDecodingFlags(); !status.ok()) {
+    return UsageError(status.message());
+  }
   const ClientOptions options = OptionsFromFlags();
   if (options.stream && command != "translate" && command != "generate") {
     return UsageError("--stream applies to translate and generate only");

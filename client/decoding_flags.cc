@@ -1,5 +1,7 @@
 #include "client/decoding_flags.h"
 
+#include <string>
+
 #include "absl/flags/flag.h"
 
 ABSL_FLAG(uint32_t, beam, 0, "Beam size (1 = greedy).");
@@ -13,6 +15,9 @@ ABSL_FLAG(float, topp, 0, "Sampling: nucleus probability mass.");
 ABSL_FLAG(float, temperature, 0, "Sampling temperature.");
 ABSL_FLAG(uint32_t, max_tokens, 0, "generate: most tokens produced.");
 ABSL_FLAG(bool, scores, false, "Return per-token scores.");
+ABSL_FLAG(std::string, sampling, "",
+          "on | off; empty: the model's default (--beam > 1 turns it off, --topk/--topp/"
+          "--temperature on).");
 
 namespace liteformer::client {
 
@@ -28,7 +33,16 @@ liteformer::v1::DecodingOptions DecodingOptionsFromFlags() {
   options.set_top_k(absl::GetFlag(FLAGS_topk));
   options.set_top_p(absl::GetFlag(FLAGS_topp));
   options.set_temperature(absl::GetFlag(FLAGS_temperature));
+  const std::string sampling = absl::GetFlag(FLAGS_sampling);
+  if (sampling == "on") options.set_sampling(liteformer::v1::DecodingOptions::SAMPLING_ON);
+  if (sampling == "off") options.set_sampling(liteformer::v1::DecodingOptions::SAMPLING_OFF);
   return options;
+}
+
+absl::Status CheckDecodingFlags() {
+  const std::string sampling = absl::GetFlag(FLAGS_sampling);
+  if (sampling.empty() || sampling == "on" || sampling == "off") return absl::OkStatus();
+  return absl::InvalidArgumentError("--sampling must be on or off");
 }
 
 uint32_t MaxTokensFromFlag() { return absl::GetFlag(FLAGS_max_tokens); }
@@ -36,6 +50,7 @@ uint32_t MaxTokensFromFlag() { return absl::GetFlag(FLAGS_max_tokens); }
 const char kDecodingFlagsUsage[] = R"(decoding (0 = the model's default):
   --beam=N --lenpen=X --max_length=N --min_length=N --no_repeat_ngram=N
   --nbest=N --scores   --topk=N --topp=X --temperature=X   --max_tokens=N (generate)
+  --sampling=on|off (default: the model's; --beam > 1 turns it off)
 )";
 
 }  // namespace liteformer::client

@@ -5,14 +5,19 @@
 
 #include <cstdint>
 
+#include "absl/status/status.h"
 #include "liteformer/v1/liteformer.pb.h"
 
 namespace liteformer::client {
 
 // --beam --lenpen --max_length --min_length --no_repeat_ngram --nbest
-// --topk --topp --temperature --scores. The sampling seed is not here:
-// liteformer-load's --seed seeds its arrival schedule instead.
+// --topk --topp --temperature --sampling --scores. The sampling seed is not
+// here: liteformer-load's --seed seeds its arrival schedule instead.
+// Call CheckDecodingFlags() first.
 liteformer::v1::DecodingOptions DecodingOptionsFromFlags();
+
+// A usage error for a flag value the options cannot hold (--sampling=maybe).
+absl::Status CheckDecodingFlags();
 
 // --max_tokens (GenerateRequest.max_tokens).
 uint32_t MaxTokensFromFlag();

@@ -74,6 +74,7 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
   RETURN_IF_ERROR(Check(options.texts_per_request >= 1, "--texts_per_request must be at least 1"));
   RETURN_IF_ERROR(Check(options.method != Method::kGenerate || options.texts_per_request == 1,
                         "generate sends one prompt per request"));
+  RETURN_IF_ERROR(CheckDecodingFlags());
   options.decoding = DecodingOptionsFromFlags();
   options.max_tokens = MaxTokensFromFlag();
 

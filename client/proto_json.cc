@@ -19,7 +19,8 @@ nlohmann::ordered_json ToJson(const liteformer::v1::Usage& usage) {
           {"output_tokens", usage.output_tokens()},
           {"macs", usage.macs()},
           {"queue_seconds", usage.queue_seconds()},
-          {"compute_seconds", usage.compute_seconds()}};
+          {"compute_seconds", usage.compute_seconds()},
+          {"seed", usage.seed()}};
 }
 
 nlohmann::ordered_json ToJson(const liteformer::v1::Result& result) {

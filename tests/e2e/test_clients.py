@@ -96,6 +96,19 @@ def test_client_reports_rpc_errors(client_binary: pathlib.Path, server: Any) -> 
     assert "NOT_FOUND" in result.stderr
 
 
+def test_client_sampling_flag(client_binary: pathlib.Path, server: Any) -> None:
+    base = ["generate", f"--target={server.address}", "--max_tokens=6"]
+    beam = run(client_binary, [*base, "--sampling=off", "--beam=4", "--json", "t1 t2"])
+    assert json.loads(ok(beam).splitlines()[-1])["usage"]["seed"] == 0  # A search: no seed.
+    refused = run(client_binary, [*base, "--sampling=on", "--beam=4", "t1 t2"])
+    assert refused.returncode == 1 and "with sampling" in refused.stderr, refused.stderr
+    sampled = [run(client_binary, [*base, "--sampling=on", "--json", "t1 t2"]) for _ in range(2)]
+    seeds = [str(json.loads(ok(r).splitlines()[-1])["usage"]["seed"]) for r in sampled]
+    assert seeds[0] != seeds[1] and "0" not in seeds
+    bad = run(client_binary, [*base, "--sampling=maybe", "t1 t2"])
+    assert bad.returncode == 2 and "--sampling must be on or off" in bad.stderr
+
+
 # ------------------------------------------------------------------ liteformer-load
 def load_help(load_binary: pathlib.Path) -> str:
     result = run(load_binary, ["--help"], timeout=30)
