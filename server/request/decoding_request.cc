@@ -87,7 +87,11 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
   if (request.temperature() != 0.0f) options.temperature = request.temperature();
   // Unseeded sampling draws a fresh seed per request, so clients do not all
   // get the same text; the seed is reported back (Usage.seed) to replay it.
-  options.seed = request.seed() != 0 ? request.seed() : absl::Uniform<std::uint64_t>(FreshSeeds());
+  if (request.seed() != 0) {
+    options.seed = request.seed();
+  } else if (options.sampling) {
+    options.seed = absl::Uniform<std::uint64_t>(FreshSeeds());
+  }
   if (max_tokens != 0) options.max_tokens = static_cast<int>(max_tokens);
   if (request.max_length() != 0 && max_tokens == 0) {
     options.max_tokens = static_cast<int>(request.max_length());

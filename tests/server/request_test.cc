@@ -123,6 +123,9 @@ TEST_F(DecodingRequestTest, UnseededSamplingDrawsAFreshSeed) {
   EXPECT_NE(first->seed, second->seed);
   request.set_seed(42);
   EXPECT_EQ(ToEngineOptions(request, 0, *model_, limits_)->seed, 42u);
+  // Nothing is drawn for a search: the model's default stays.
+  EXPECT_EQ(ToEngineOptions({}, 0, *model_, limits_)->seed,
+            DecodingOptions::FromDefaults(model_->config().decoding).seed);
 }
 
 TEST_F(DecodingRequestTest, LimitsAreNamedWithTheirValues) {
