@@ -30,9 +30,10 @@ FROM debian:bookworm-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libabsl20220623 \
-      libbrotli1 \
       libc-ares2 \
-      libcpp-httplib0.11 \
+      libevent-core-2.1-7 \
+      libevent-extra-2.1-7 \
+      libevent-pthreads-2.1-7 \
       libdnnl2 \
       libfmt9 \
       libgomp1 \

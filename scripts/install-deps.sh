@@ -18,8 +18,8 @@ build_packages=(
   # oneDNN; Debian builds it with the OpenCL GPU runtime, so its CMake config needs OpenCL
   libdnnl-dev ocl-icd-opencl-dev libspdlog-dev libfmt-dev libsentencepiece-dev libabsl-dev
   nlohmann-json3-dev
-  # the server's Prometheus metrics endpoint (header-only HTTP server)
-  libcpp-httplib-dev
+  # the server's Prometheus metrics endpoint (libevent's evhttp: one event loop)
+  libevent-dev
 )
 test_packages=(
   git ca-certificates

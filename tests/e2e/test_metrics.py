@@ -145,3 +145,31 @@ def test_metrics_none_disables_the_endpoint(stubs: Any, server_factory: Any, dat
         # Nothing listens on the port it would otherwise have used.
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", process.metrics_port)) != 0
+
+
+def test_idle_and_slow_connections_leave_scrapes_fast(server: Any) -> None:
+    """200 idle connections and 4 that drip a header byte at a time (issue 15:
+    they held the old thread-per-connection endpoint shut for 65-95 s)."""
+    import statistics
+    import time
+
+    host = ("127.0.0.1", server.metrics_port)
+    idle = [socket.create_connection(host, timeout=10) for _ in range(200)]
+    slow = [socket.create_connection(host, timeout=10) for _ in range(4)]
+    try:
+        request = b"GET /metrics HTTP/1.1\r\n"
+        times = []
+        for i in range(5):
+            for sock in slow:
+                sock.sendall(request[i:i + 1])
+            start = time.monotonic()
+            _, body = fetch_metrics(server.metrics_url, timeout=10)
+            times.append(time.monotonic() - start)
+            assert "liteformer_requests_total" in body
+        assert statistics.median(times) < 0.1, times
+        # The server closes connections that send nothing (recv sees EOF).
+        for sock in idle[:20]:
+            assert sock.recv(1) == b""
+    finally:
+        for sock in idle + slow:
+            sock.close()
