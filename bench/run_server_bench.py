@@ -76,13 +76,15 @@ def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None)
 class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
                  threads_per_worker: int = 1, max_batch_size: int = 0,
-                 join_delay_ms: int | None = None):
+                 join_delay_ms: int | None = None, max_queue_size: int = 100000,
+                 max_queue_wait_ms: int = 0):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
         self.config.write(
             f'models {{ name: "bench" path: "{model.resolve()}" }}\n'
-            f"batching {{ mode: {mode} max_batch_size: {max_batch_size} max_queue_size: 100000 "
+            f"batching {{ mode: {mode} max_batch_size: {max_batch_size} "
+            f"max_queue_size: {max_queue_size} max_queue_wait_ms: {max_queue_wait_ms} "
             f"workers: {workers} threads_per_worker: {threads_per_worker} "
             + ("" if join_delay_ms is None else f"join_delay_ms: {join_delay_ms} ")
             + "}\n"
@@ -108,19 +110,30 @@ class Server:
         os.unlink(self.config.name)
 
 
-def load(port: int, texts: pathlib.Path, seconds: float, beam: int, *, concurrency: int = 0,
-         rate: float = 0.0) -> dict:
+def load_command(port: int, texts: pathlib.Path, seconds: float, beam: int, *,
+                 concurrency: int = 0, rate: float = 0.0, deadline: float = 120,
+                 warmup: float = 2) -> list[str]:
     command = [str(BIN / "liteformer-load"), f"--target=127.0.0.1:{port}", f"--input={texts}",
-               f"--beam={beam}", f"--duration={seconds}", "--warmup=2", "--split_by_length",
-               "--quiet", "--json=-", "--deadline=120"]
+               f"--beam={beam}", f"--duration={seconds}", f"--warmup={warmup}",
+               "--split_by_length", "--quiet", "--json=-", f"--deadline={deadline}"]
     command += [f"--concurrency={concurrency}"] if concurrency else [f"--rate={rate:.3f}",
                                                                       "--arrival=poisson"]
-    result = subprocess.run(command, capture_output=True, text=True)
+    return command
+
+
+def load_report(command: list[str], result: subprocess.CompletedProcess) -> dict:
+    """liteformer-load's JSON report (its stdout with --json=-)."""
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-2000:]}")
     lines = result.stdout.strip().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("{"))
     return json.loads("\n".join(lines[start:]))
+
+
+def load(port: int, texts: pathlib.Path, seconds: float, beam: int, *, concurrency: int = 0,
+         rate: float = 0.0) -> dict:
+    command = load_command(port, texts, seconds, beam, concurrency=concurrency, rate=rate)
+    return load_report(command, subprocess.run(command, capture_output=True, text=True))
 
 
 def row(label: str, report: dict) -> dict:

@@ -184,12 +184,11 @@ int Run() {
     const SchedulerOptions& batching = model->scheduler().options();
     spdlog::info(
         "model {}{}: {} {} v{}, {} parameters, {} MACs per 30 tokens; {} batching, {} worker(s) x "
-        "{} "
-        "thread(s), batch ≤ {} sentences / {} tokens, queue ≤ {}",
+        "{} thread(s), batch ≤ {} sentences / {} tokens, queue ≤ {} sentences / {} ms of work",
         info.name(), info.is_default() ? " (default)" : "", info.task(), info.architecture(),
         info.version(), info.parameters(), info.macs_30_tokens(), info.batching(), batching.workers,
         batching.threads_per_worker, batching.max_batch_size, batching.max_batch_tokens,
-        batching.max_queue_size);
+        batching.max_queue_size, absl::ToInt64Milliseconds(batching.max_queue_wait));
   }
   spdlog::info("serving {} model(s) on {} (gRPC, port {}), metrics on {}{}",
                registry.models().size(), resolved->listen, port, resolved->metrics_listen,

@@ -29,6 +29,21 @@ SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
       labels);
   m.queue_depth =
       &registry_.GetGauge("liteformer_queue_depth", "Sentences waiting in the queue.", labels);
+  m.expected_wait = &registry_.GetGauge(
+      "liteformer_queue_expected_wait_seconds",
+      "The queued work's expected wait at the measured throughput (what admission compares "
+      "with max_queue_wait_ms and deadlines).",
+      labels);
+  const auto refused = [&](const char* reason) {
+    return &registry_.GetCounter(
+        "liteformer_admission_refused_total",
+        "Requests refused at the door (UNAVAILABLE) by reason: queue_full, queue_wait "
+        "(over max_queue_wait_ms), deadline (cannot finish in time).",
+        {{"model", model}, {"reason", reason}});
+  };
+  m.refused_queue_full = refused("queue_full");
+  m.refused_queue_wait = refused("queue_wait");
+  m.refused_deadline = refused("deadline");
   m.tokens_generated =
       &registry_.GetCounter("liteformer_tokens_generated_total",
                             "Tokens produced (best hypotheses, </s> included).", labels);

@@ -67,6 +67,7 @@ v1::BatchingConfig Merge(const v1::BatchingConfig& base, const v1::BatchingConfi
   if (over.workers() != 0) merged.set_workers(over.workers());
   if (over.threads_per_worker() != 0) merged.set_threads_per_worker(over.threads_per_worker());
   if (over.has_join_delay_ms()) merged.set_join_delay_ms(over.join_delay_ms());
+  if (over.max_queue_wait_ms() != 0) merged.set_max_queue_wait_ms(over.max_queue_wait_ms());
   return merged;
 }
 
@@ -83,6 +84,9 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
   options.max_batch_size = OrDefault(batching.max_batch_size(), 16);
   options.max_queue_delay = absl::Milliseconds(batching.max_queue_delay_ms());
   options.max_queue_size = OrDefault(batching.max_queue_size(), 1024);
+  // 500 ms: under a burst the queue then holds half a second of work, which
+  // drains within a second of the burst's end (bench/run_overload_bench.py).
+  options.max_queue_wait = absl::Milliseconds(OrDefault(batching.max_queue_wait_ms(), 500));
   options.join_delay = absl::Milliseconds(batching.has_join_delay_ms() ? batching.join_delay_ms()
                                                                        : kDefaultJoinDelayMs);
   // One single-threaded worker per core by default: the worker's serial part

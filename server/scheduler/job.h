@@ -23,6 +23,9 @@ struct JobTimes {
 struct Job {
   SentenceJob sentence;  // sentence.id is assigned by the scheduler.
   int length = 0;        // Tokens of its source (or prompt): the batching budget's unit.
+  // Decoder steps the front end expects it to take (0: `length`, as a
+  // translation about as long as its source): admission's cost estimate.
+  int expected_steps = 0;
   absl::Time deadline = absl::InfiniteFuture();
   // Polled between steps; empty means never cancelled.
   std::function<bool()> cancelled;
@@ -33,6 +36,7 @@ struct Job {
   absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> done;
 
   absl::Time enqueued;  // Set by Submit.
+  double work = 0;      // Set by Submit: see JobWork.
   absl::Time started;   // Set when it joins a batch.
 };
 

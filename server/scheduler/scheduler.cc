@@ -55,6 +55,12 @@ absl::Status JobStopReason(const Job& job, absl::Time now) {
   return absl::OkStatus();
 }
 
+double JobWork(const Job& job) {
+  const int rows = job.sentence.search != nullptr ? job.sentence.search->rows() : 1;
+  const int steps = job.expected_steps > 0 ? job.expected_steps : job.length;
+  return static_cast<double>(rows) * std::max(steps, 1) + job.length;
+}
+
 Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions& options,
                      SchedulerMetrics metrics, std::string name)
     : model_(std::move(model)),
@@ -72,17 +78,11 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (draining_) return absl::UnavailableError("the server is shutting down");
-    // A request larger than the whole queue still gets in when the queue is
-    // empty: refusing it would be final, not a "retry later".
-    if (!queue_.empty() &&
-        queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
-      return absl::UnavailableError(absl::StrCat("the queue of model '", name_, "' is full (",
-                                                 queue_.size(), " of ", options_.max_queue_size,
-                                                 " sentences waiting); retry later"));
-    }
+    if (absl::Status admitted = AdmitLocked(jobs, now); !admitted.ok()) return admitted;
     for (std::unique_ptr<Job>& job : jobs) {
       job->enqueued = now;
       job->sentence.id = next_id_++;
+      job->work = JobWork(*job);
       queue_.push_back(std::move(job));
     }
     UpdateQueueDepthLocked();
@@ -90,6 +90,62 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
   jobs.clear();
   work_ready_.notify_all();
   return absl::OkStatus();
+}
+
+absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, absl::Time now) {
+  // An empty queue takes anything: a request larger than the whole queue
+  // would otherwise be refused for good, not "retry later", and with
+  // nothing queued there is no wait to predict.
+  if (queue_.empty()) return absl::OkStatus();
+  if (queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
+    Add(metrics_.refused_queue_full, 1);
+    return absl::UnavailableError(absl::StrCat("the queue of model '", name_, "' is full (",
+                                               queue_.size(), " of ", options_.max_queue_size,
+                                               " sentences waiting); retry later"));
+  }
+  if (!throughput_.known()) return absl::OkStatus();
+  const absl::Duration wait = ExpectedWaitLocked();
+  if (wait > options_.max_queue_wait) {
+    Add(metrics_.refused_queue_wait, 1);
+    return absl::UnavailableError(absl::StrCat(
+        "model '", name_, "' is overloaded: its queue holds about ",
+        absl::FormatDuration(absl::Milliseconds(absl::ToInt64Milliseconds(wait))),
+        " of work, over max_queue_wait_ms = ", absl::ToInt64Milliseconds(options_.max_queue_wait),
+        "; retry later"));
+  }
+  // The request's own decoding: its largest sentence, sharing a batch of
+  // the usual size, at one worker's rate.
+  absl::Time deadline = absl::InfiniteFuture();
+  double largest = 0;
+  for (const std::unique_ptr<Job>& job : jobs) {
+    deadline = std::min(deadline, job->deadline);
+    largest = std::max(largest, JobWork(*job));
+  }
+  if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
+  const absl::Duration own =
+      absl::Seconds(largest * throughput_.mean_batch_size() / throughput_.work_per_second());
+  if (now + wait + own > deadline) {
+    Add(metrics_.refused_deadline, 1);
+    const auto ms = [](absl::Duration d) {
+      return absl::FormatDuration(absl::Milliseconds(absl::ToInt64Milliseconds(d)));
+    };
+    return absl::UnavailableError(
+        absl::StrCat("model '", name_, "' cannot finish the request within its deadline: about ",
+                     ms(wait), " of queued work and ", ms(own), " to decode it, with ",
+                     ms(std::max(deadline - now, absl::ZeroDuration())),
+                     " left; retry later or with a longer deadline"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Duration Scheduler::ExpectedWaitLocked() const {
+  if (!throughput_.known()) return absl::ZeroDuration();
+  return absl::Seconds(queued_work_ / (throughput_.work_per_second() * options_.workers));
+}
+
+absl::Duration Scheduler::expected_wait() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ExpectedWaitLocked();
 }
 
 void Scheduler::Drain(absl::Duration grace) {
@@ -128,8 +184,14 @@ int Scheduler::idle_workers() const {
 }
 
 void Scheduler::UpdateQueueDepthLocked() {
+  // Summed afresh, not kept by increments, so no path that moves jobs can
+  // leave it drifting; the queue is at most max_queue_size long.
+  queued_work_ = 0;
+  for (const std::unique_ptr<Job>& job : queue_) queued_work_ += job->work;
   if (metrics_.queue_depth != nullptr)
     metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
+  if (metrics_.expected_wait != nullptr)
+    metrics_.expected_wait->Set(absl::ToDoubleSeconds(ExpectedWaitLocked()));
 }
 
 std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
@@ -211,6 +273,11 @@ void Scheduler::WorkerLoop() {
   batch.emplace(*model_);
   absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
   int running_max_length = 0;
+  // Decoding time and finished work since the throughput estimate last saw
+  // them (it is updated under mu_, at the top of the loop).
+  absl::Duration busy = absl::ZeroDuration();
+  double finished_work = 0;
+  int batch_sentences = 0;
 
   // Fails every running job with `status` and starts an empty batch.
   auto fail_running = [&](const absl::Status& status) {
@@ -227,6 +294,11 @@ void Scheduler::WorkerLoop() {
     bool aborting = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      if (busy > absl::ZeroDuration()) {
+        throughput_.Record(busy, finished_work, batch_sentences);
+        busy = absl::ZeroDuration();
+        finished_work = 0;
+      }
       int share = options_.max_batch_size;
       if (running.empty()) {
         ++idle_workers_;
@@ -316,6 +388,7 @@ void Scheduler::WorkerLoop() {
     if (running.empty()) continue;
 
     Observe(metrics_.batch_size, running.size());
+    batch_sentences = static_cast<int>(running.size());
     try {
       batch->Step(ctx);
     } catch (const std::exception& e) {
@@ -340,6 +413,7 @@ void Scheduler::WorkerLoop() {
       if (it == running.end()) continue;
       std::unique_ptr<Job> job = std::move(it->second);
       running.erase(it);
+      finished_work += job->work;
       Add(metrics_.macs, static_cast<double>(finished.macs));
       if (!finished.hypotheses.empty()) {
         Add(metrics_.tokens_generated,
@@ -373,6 +447,9 @@ void Scheduler::WorkerLoop() {
     running_max_length = 0;
     for (const auto& [id, job] : running)
       running_max_length = std::max(running_max_length, job->length);
+    // From before the new sentences' encoding (`now`) to here: the step and
+    // answering the sentences it finished are what the worker's rate costs.
+    busy += absl::Now() - now;
   }
 
   std::lock_guard<std::mutex> lock(mu_);

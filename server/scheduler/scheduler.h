@@ -27,6 +27,7 @@
 #include "server/metrics/metrics_registry.h"
 #include "server/scheduler/job.h"
 #include "server/scheduler/scheduler_options.h"
+#include "server/scheduler/throughput_estimate.h"
 
 namespace liteformer {
 
@@ -39,6 +40,11 @@ struct SchedulerMetrics {
   metrics::Counter* padded_tokens = nullptr;   // What padding to the longest would cost.
   metrics::Gauge* padding_ratio = nullptr;
   metrics::Gauge* queue_depth = nullptr;
+  metrics::Gauge* expected_wait = nullptr;  // Seconds of queued work at the measured rate.
+  // Requests refused at the door, by reason.
+  metrics::Counter* refused_queue_full = nullptr;
+  metrics::Counter* refused_queue_wait = nullptr;
+  metrics::Counter* refused_deadline = nullptr;
   metrics::Counter* tokens_generated = nullptr;
   metrics::Counter* macs = nullptr;
   metrics::Counter* steps = nullptr;
@@ -53,9 +59,12 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // All or nothing: UNAVAILABLE when the queue has no room for every job
-  // (an empty queue takes any number) or the scheduler is draining; the
-  // jobs' `done` is then not called and they stay in `jobs`.
+  // All or nothing: UNAVAILABLE when the scheduler is draining, when the
+  // queue has no room for every job (an empty queue takes any number), or
+  // when the work queued ahead would, at the measured throughput, take
+  // longer than max_queue_wait or than the jobs' deadline leaves once their
+  // own decoding is counted; the jobs' `done` is then not called and they
+  // stay in `jobs`.
   absl::Status Submit(std::vector<std::unique_ptr<Job>>& jobs);
 
   // Stops taking jobs, lets queued and running work finish for up to
@@ -64,6 +73,9 @@ class Scheduler {
   void Drain(absl::Duration grace);
 
   int queue_depth() const;
+  // The queued work's expected wait at the measured throughput (zero until
+  // a rate is known).
+  absl::Duration expected_wait() const;
   // Workers with no batch, waiting for jobs.
   int idle_workers() const;
   const SchedulerOptions& options() const { return options_; }
@@ -81,7 +93,11 @@ class Scheduler {
   std::size_t JoinableLocked(absl::Time now) const;
   // Moves expired and cancelled jobs out of the queue. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> TakeDroppedLocked(absl::Time now);
+  // Updates the queue's work and the gauges after the queue changed.
   void UpdateQueueDepthLocked();
+  absl::Duration ExpectedWaitLocked() const;
+  // Why `jobs` may not join the queue at `now`, or OK. Caller holds mu_.
+  absl::Status AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, absl::Time now);
 
   const std::shared_ptr<const Model> model_;
   const SchedulerOptions options_;
@@ -92,6 +108,8 @@ class Scheduler {
   std::condition_variable work_ready_;
   std::condition_variable worker_stopped_;
   std::deque<std::unique_ptr<Job>> queue_;  // Oldest first.
+  double queued_work_ = 0;                  // Σ Job::work over queue_.
+  ThroughputEstimate throughput_;
   std::uint64_t next_id_ = 0;
   bool draining_ = false;  // No new jobs; workers stop once idle.
   bool aborting_ = false;  // Grace is over: fail whatever is left.
@@ -99,6 +117,11 @@ class Scheduler {
   int idle_workers_ = 0;  // Workers with no batch, waiting for jobs.
   std::vector<std::thread> workers_;
 };
+
+// A job's cost estimate for admission, in row-steps: its beam rows × the
+// decoder steps it is expected to take, plus its source tokens (the
+// encoder, or a prompt or scored text read in one pass).
+double JobWork(const Job& job);
 
 // Why a job has no result: DEADLINE_EXCEEDED or CANCELLED, or OK if neither.
 absl::Status JobStopReason(const Job& job, absl::Time now);

@@ -21,7 +21,13 @@ struct SchedulerOptions {
   // free worker beats sharing a busy one.
   absl::Duration join_delay = absl::ZeroDuration();
   int max_queue_size = 1024;  // Sentences waiting; more is refused (UNAVAILABLE).
-  int workers = 1;            // Batches running at once.
+  // A request is refused (UNAVAILABLE) when the queued work ahead of it
+  // would take longer than this, at the measured throughput, or than its
+  // deadline leaves: a refusal at the door is better than a call that waits
+  // for a deadline it cannot meet, and it keeps the queue short enough to
+  // recover at once when a burst ends.
+  absl::Duration max_queue_wait = absl::Milliseconds(500);
+  int workers = 1;  // Batches running at once.
   int threads_per_worker = 1;
 };
 

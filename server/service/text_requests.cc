@@ -179,6 +179,10 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
       auto job = std::make_unique<Job>();
       job->sentence = *std::move(sentence);
       job->length = static_cast<int>(texts[t][s].size()) + 1;
+      // A translation takes about as many steps as its source (the default);
+      // a scored text is read in one pass; a generation runs to max_tokens.
+      if (call.work == TextWork::kScore) job->expected_steps = 1;
+      if (call.work == TextWork::kGenerate) job->expected_steps = options->max_tokens;
       job->deadline = call.deadline;
       job->cancelled = [rpc_cancelled, request_cancelled] {
         return (rpc_cancelled && rpc_cancelled->load()) || request_cancelled->load();

@@ -161,7 +161,7 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
     listen: "127.0.0.1:1234"
     models { path: "/some/where/mt/" batching { mode: REQUEST_LEVEL workers: 2 join_delay_ms: 0 } }
     models { name: "lm" path: "/x/lm" default: true }
-    batching { max_batch_size: 8 threads_per_worker: 1 join_delay_ms: 25 }
+    batching { max_batch_size: 8 threads_per_worker: 1 join_delay_ms: 25 max_queue_wait_ms: 200 }
   )");
   absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(path);
   ASSERT_TRUE(config.ok()) << config.status();
@@ -179,6 +179,7 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   // join_delay_ms: 0 is a value (join at the next step), not "unset".
   EXPECT_EQ(resolved->models[0].scheduler.join_delay, absl::ZeroDuration());
   EXPECT_EQ(resolved->models[1].scheduler.join_delay, absl::Milliseconds(25));
+  EXPECT_EQ(resolved->models[1].scheduler.max_queue_wait, absl::Milliseconds(200));
   EXPECT_TRUE(resolved->models[1].scheduler.step_level);
   EXPECT_EQ(resolved->models[1].scheduler.workers, 4) << "one worker per core";
   EXPECT_TRUE(resolved->models[1].is_default);
@@ -188,6 +189,7 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   resolved = ResolveServerConfig(*ReadServerConfig(unset), unset, 2);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_EQ(resolved->models[0].scheduler.join_delay, absl::Milliseconds(10));
+  EXPECT_EQ(resolved->models[0].scheduler.max_queue_wait, absl::Milliseconds(500));
 }
 
 TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {

@@ -140,6 +140,113 @@ TEST_P(SchedulerTest, FullQueueRefusesAllOrNothing) {
   EXPECT_EQ(scheduler.Submit(late).code(), absl::StatusCode::kUnavailable);
 }
 
+// Admission by expected wait: once the workers' rate is measured, a request
+// is refused when the queued work ahead would take longer than
+// max_queue_wait, or than its deadline leaves.
+class AdmissionTest : public SchedulerTest {
+ protected:
+  // `count` jobs of ~40 steps each whose completions are only counted.
+  std::vector<std::unique_ptr<Job>> CountedJobs(int count, std::shared_ptr<std::atomic<int>> done) {
+    DecodingOptions steady = options_;
+    steady.max_len_a = 0;
+    steady.max_len_b = 60;
+    steady.min_len = 40;
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (int i = 0; i < count; ++i) {
+      jobs.push_back(MakeJob(Source(8, i), 1000 + i, steady));
+      jobs.back()->done = [done](absl::StatusOr<FinishedSentence>, const JobTimes&) { ++*done; };
+    }
+    return jobs;
+  }
+
+  // Runs work until the scheduler has measured its rate, and leaves work
+  // queued (so expected_wait() > 0). Returns false if it never did.
+  bool MeasureRateAndFillQueue(Scheduler& scheduler) {
+    auto done = std::make_shared<std::atomic<int>>(0);
+    int submitted = 0;
+    for (int round = 0; round < 40; ++round) {
+      std::vector<std::unique_ptr<Job>> jobs = CountedJobs(24, done);
+      // An empty queue takes anything, and the rounds wait for an empty queue.
+      if (!scheduler.Submit(jobs).ok()) return false;
+      submitted += 24;
+      if (scheduler.expected_wait() > absl::ZeroDuration()) return true;
+      while (done->load() < submitted) absl::SleepFor(absl::Milliseconds(1));
+    }
+    return false;
+  }
+};
+
+TEST_P(AdmissionTest, ARequestOverMaxQueueWaitIsRefused) {
+  metrics::Registry registry;
+  SchedulerMetrics metrics;
+  metrics.refused_queue_wait = &registry.GetCounter("refused_wait", "test");
+  metrics.expected_wait = &registry.GetGauge("expected_wait", "test");
+  SchedulerOptions options = SchedulerOptionsFor(GetParam());
+  options.max_batch_size = 1;  // The rounds' jobs queue behind one another.
+  options.max_queue_size = 1024;
+  options.max_queue_wait = absl::Microseconds(1);
+  Scheduler scheduler(model_, options, metrics);
+  ASSERT_TRUE(MeasureRateAndFillQueue(scheduler));
+  EXPECT_GT(metrics.expected_wait->value(), 0);
+
+  auto done = std::make_shared<std::atomic<int>>(0);
+  std::vector<std::unique_ptr<Job>> jobs = CountedJobs(1, done);
+  const absl::Status refused = scheduler.Submit(jobs);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.message().find("overloaded"), std::string::npos) << refused;
+  EXPECT_NE(refused.message().find("max_queue_wait_ms"), std::string::npos) << refused;
+  EXPECT_EQ(jobs.size(), 1u) << "a refused job stays with the caller";
+  EXPECT_EQ(metrics.refused_queue_wait->value(), 1);
+}
+
+TEST_P(AdmissionTest, ARequestThatCannotMeetItsDeadlineIsRefused) {
+  metrics::Registry registry;
+  SchedulerMetrics metrics;
+  metrics.refused_deadline = &registry.GetCounter("refused_deadline", "test");
+  SchedulerOptions options = SchedulerOptionsFor(GetParam());
+  options.max_batch_size = 1;
+  options.max_queue_size = 1024;
+  options.max_queue_wait = absl::Hours(1);  // Only the deadline decides.
+  Scheduler scheduler(model_, options, metrics);
+  ASSERT_TRUE(MeasureRateAndFillQueue(scheduler));
+
+  auto done = std::make_shared<std::atomic<int>>(0);
+  std::vector<std::unique_ptr<Job>> jobs = CountedJobs(2, done);
+  jobs[1]->deadline = absl::Now() + absl::Microseconds(10);  // One job's deadline rules.
+  const absl::Status refused = scheduler.Submit(jobs);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(refused.message().find("deadline"), std::string::npos) << refused;
+  EXPECT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(metrics.refused_deadline->value(), 1);
+
+  // Without a deadline, or with room in it, the same work is admitted.
+  jobs[1]->deadline = absl::Now() + absl::Hours(1);
+  EXPECT_TRUE(scheduler.Submit(jobs).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Batching, AdmissionTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "StepLevel" : "RequestLevel";
+                         });
+
+TEST(ThroughputEstimateTest, RatesFinishedWorkOverBusyTimeOnceAWindowIsFull) {
+  ThroughputEstimate estimate;
+  EXPECT_FALSE(estimate.known());
+  estimate.Record(absl::Milliseconds(100), 50, 4);  // Window not full yet.
+  EXPECT_FALSE(estimate.known());
+  estimate.Record(absl::Milliseconds(150), 0, 4);  // Full: 50 work in 250 ms.
+  ASSERT_TRUE(estimate.known());
+  EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200);
+  // Steps without a finished job keep the window open however long.
+  estimate.Record(absl::Seconds(1), 0, 4);
+  EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200);
+  estimate.Record(absl::Milliseconds(250), 750, 4);  // 750 / 1.25 s = 600.
+  EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200 + 0.3 * (600 - 200));
+  // The batch size follows the steps.
+  for (int i = 0; i < 500; ++i) estimate.Record(absl::ZeroDuration(), 0, 16);
+  EXPECT_NEAR(estimate.mean_batch_size(), 16, 0.01);
+}
+
 TEST_P(SchedulerTest, ExpiredAndCancelledJobsEndWithTheirStatus) {
   Scheduler scheduler(model_, SchedulerOptionsFor(GetParam()));
   DecodingOptions long_options = options_;
