@@ -79,6 +79,7 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
     std::lock_guard<std::mutex> lock(mu_);
     if (draining_) return absl::UnavailableError("the server is shutting down");
     if (absl::Status admitted = AdmitLocked(jobs, now); !admitted.ok()) return admitted;
+    if (queue_.empty()) backlogged_since_ = now;
     for (std::unique_ptr<Job>& job : jobs) {
       job->enqueued = now;
       job->sentence.id = next_id_++;
@@ -123,7 +124,8 @@ absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& job
   }
   if (deadline == absl::InfiniteFuture()) return absl::OkStatus();
   const absl::Duration own =
-      absl::Seconds(largest * throughput_.mean_batch_size() / throughput_.work_per_second());
+      absl::Seconds(largest * throughput_.mean_batch_size() * std::max(options_.workers, 1) /
+                    throughput_.work_per_second());
   if (now + wait + own > deadline) {
     Add(metrics_.refused_deadline, 1);
     const auto ms = [](absl::Duration d) {
@@ -140,7 +142,7 @@ absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& job
 
 absl::Duration Scheduler::ExpectedWaitLocked() const {
   if (!throughput_.known()) return absl::ZeroDuration();
-  return absl::Seconds(queued_work_ / (throughput_.work_per_second() * options_.workers));
+  return absl::Seconds(queued_work_ / throughput_.work_per_second());
 }
 
 absl::Duration Scheduler::expected_wait() const {
@@ -188,6 +190,7 @@ void Scheduler::UpdateQueueDepthLocked() {
   // leave it drifting; the queue is at most max_queue_size long.
   queued_work_ = 0;
   for (const std::unique_ptr<Job>& job : queue_) queued_work_ += job->work;
+  if (queue_.empty()) backlogged_since_ = absl::InfinitePast();
   if (metrics_.queue_depth != nullptr)
     metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
   if (metrics_.expected_wait != nullptr)
@@ -220,7 +223,8 @@ std::size_t Scheduler::JoinableLocked(absl::Time now) const {
 }
 
 std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length,
-                                                          int limit, std::size_t eligible) {
+                                                          int limit, std::size_t eligible,
+                                                          absl::Time now) {
   std::vector<std::unique_ptr<Job>> selected;
   const int max_sentences = std::min(options_.max_batch_size, running + limit);
   eligible = std::min(eligible, queue_.size());
@@ -261,6 +265,14 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int runni
     }
   }
   queue_ = std::move(rest);
+  // Work that leaves a queue that stays backlogged measures capacity; a take
+  // that empties the queue only says there was no more work.
+  if (!selected.empty() && !queue_.empty() && backlogged_since_ != absl::InfinitePast()) {
+    double work = 0;
+    for (const std::unique_ptr<Job>& job : selected) work += job->work;
+    throughput_.RecordDrain(now - backlogged_since_, work);
+    backlogged_since_ = now;
+  }
   UpdateQueueDepthLocked();
   return selected;
 }
@@ -273,11 +285,6 @@ void Scheduler::WorkerLoop() {
   batch.emplace(*model_);
   absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
   int running_max_length = 0;
-  // Decoding time and finished work since the throughput estimate last saw
-  // them (it is updated under mu_, at the top of the loop).
-  absl::Duration busy = absl::ZeroDuration();
-  double finished_work = 0;
-  int batch_sentences = 0;
 
   // Fails every running job with `status` and starts an empty batch.
   auto fail_running = [&](const absl::Status& status) {
@@ -294,11 +301,6 @@ void Scheduler::WorkerLoop() {
     bool aborting = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      if (busy > absl::ZeroDuration()) {
-        throughput_.Record(busy, finished_work, batch_sentences);
-        busy = absl::ZeroDuration();
-        finished_work = 0;
-      }
       int share = options_.max_batch_size;
       if (running.empty()) {
         ++idle_workers_;
@@ -332,9 +334,12 @@ void Scheduler::WorkerLoop() {
       const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
       if (!aborting && may_admit) {
         const std::size_t eligible = running.empty() ? queue_.size() : JoinableLocked(checked);
-        admitted =
-            SelectLocked(static_cast<int>(running.size()), running_max_length, share, eligible);
+        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length, share,
+                                eligible, checked);
       }
+      // Between two steps, so the mean is over steps, as a sentence sees it.
+      const int batch = static_cast<int>(running.size() + admitted.size());
+      if (batch > 0) throughput_.RecordBatch(batch);
     }
     const absl::Time now = absl::Now();
     for (std::unique_ptr<Job>& job : dropped) {
@@ -388,7 +393,6 @@ void Scheduler::WorkerLoop() {
     if (running.empty()) continue;
 
     Observe(metrics_.batch_size, running.size());
-    batch_sentences = static_cast<int>(running.size());
     try {
       batch->Step(ctx);
     } catch (const std::exception& e) {
@@ -413,7 +417,6 @@ void Scheduler::WorkerLoop() {
       if (it == running.end()) continue;
       std::unique_ptr<Job> job = std::move(it->second);
       running.erase(it);
-      finished_work += job->work;
       Add(metrics_.macs, static_cast<double>(finished.macs));
       if (!finished.hypotheses.empty()) {
         Add(metrics_.tokens_generated,
@@ -447,9 +450,6 @@ void Scheduler::WorkerLoop() {
     running_max_length = 0;
     for (const auto& [id, job] : running)
       running_max_length = std::max(running_max_length, job->length);
-    // From before the new sentences' encoding (`now`) to here: the step and
-    // answering the sentences it finished are what the worker's rate costs.
-    busy += absl::Now() - now;
   }
 
   std::lock_guard<std::mutex> lock(mu_);

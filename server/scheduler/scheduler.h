@@ -87,7 +87,7 @@ class Scheduler {
   // (besides max_batch_size and max_batch_tokens), from the `eligible`
   // oldest of the queue. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length, int limit,
-                                                 std::size_t eligible);
+                                                 std::size_t eligible, absl::Time now);
   // How many of the oldest queued jobs may join a running batch at `now`
   // (those queued for at least join_delay). Caller holds mu_.
   std::size_t JoinableLocked(absl::Time now) const;
@@ -110,6 +110,9 @@ class Scheduler {
   std::deque<std::unique_ptr<Job>> queue_;  // Oldest first.
   double queued_work_ = 0;                  // Σ Job::work over queue_.
   ThroughputEstimate throughput_;
+  // Since when the queue has held work without a take that emptied it
+  // (InfinitePast: empty). Takes in between measure the drain rate.
+  absl::Time backlogged_since_ = absl::InfinitePast();
   std::uint64_t next_id_ = 0;
   bool draining_ = false;  // No new jobs; workers stop once idle.
   bool aborting_ = false;  // Grace is over: fail whatever is left.

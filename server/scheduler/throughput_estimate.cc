@@ -11,17 +11,18 @@ constexpr double kBatchWeight = 0.05;  // Per step: steps are many.
 
 }  // namespace
 
-void ThroughputEstimate::Record(absl::Duration busy, double finished_work, int batch_size) {
-  if (batch_size > 0) batch_size_ += kBatchWeight * (batch_size - batch_size_);
-  window_busy_ += busy;
-  window_work_ += finished_work;
-  // A window closes only on finished work: a long job's steps alone say
-  // nothing of the rate until it ends.
-  if (window_busy_ < kWindow || window_work_ <= 0) return;
-  const double sample = window_work_ / absl::ToDoubleSeconds(window_busy_);
+void ThroughputEstimate::RecordDrain(absl::Duration elapsed, double work) {
+  window_time_ += elapsed;
+  window_work_ += work;
+  if (window_time_ < kWindow || window_work_ <= 0) return;
+  const double sample = window_work_ / absl::ToDoubleSeconds(window_time_);
   rate_ = rate_ > 0 ? rate_ + kRateWeight * (sample - rate_) : sample;
-  window_busy_ = absl::ZeroDuration();
+  window_time_ = absl::ZeroDuration();
   window_work_ = 0;
+}
+
+void ThroughputEstimate::RecordBatch(int sentences) {
+  if (sentences > 0) batch_size_ += kBatchWeight * (sentences - batch_size_);
 }
 
 }  // namespace liteformer

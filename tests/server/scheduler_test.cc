@@ -229,21 +229,22 @@ INSTANTIATE_TEST_SUITE_P(Batching, AdmissionTest, ::testing::Bool(),
                            return info.param ? "StepLevel" : "RequestLevel";
                          });
 
-TEST(ThroughputEstimateTest, RatesFinishedWorkOverBusyTimeOnceAWindowIsFull) {
+TEST(ThroughputEstimateTest, RatesDrainedWorkOverBackloggedTimeOnceAWindowIsFull) {
   ThroughputEstimate estimate;
   EXPECT_FALSE(estimate.known());
-  estimate.Record(absl::Milliseconds(100), 50, 4);  // Window not full yet.
+  estimate.RecordDrain(absl::Milliseconds(100), 50);  // Window not full yet.
   EXPECT_FALSE(estimate.known());
-  estimate.Record(absl::Milliseconds(150), 0, 4);  // Full: 50 work in 250 ms.
+  estimate.RecordDrain(absl::Milliseconds(150), 0);  // Full: 50 work in 250 ms.
   ASSERT_TRUE(estimate.known());
   EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200);
-  // Steps without a finished job keep the window open however long.
-  estimate.Record(absl::Seconds(1), 0, 4);
+  // Time without drained work keeps the window open however long.
+  estimate.RecordDrain(absl::Seconds(1), 0);
   EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200);
-  estimate.Record(absl::Milliseconds(250), 750, 4);  // 750 / 1.25 s = 600.
+  estimate.RecordDrain(absl::Milliseconds(250), 750);  // 750 / 1.25 s = 600.
   EXPECT_DOUBLE_EQ(estimate.work_per_second(), 200 + 0.3 * (600 - 200));
   // The batch size follows the steps.
-  for (int i = 0; i < 500; ++i) estimate.Record(absl::ZeroDuration(), 0, 16);
+  EXPECT_DOUBLE_EQ(estimate.mean_batch_size(), 1);
+  for (int i = 0; i < 500; ++i) estimate.RecordBatch(16);
   EXPECT_NEAR(estimate.mean_batch_size(), 16, 0.01);
 }
 
