@@ -81,6 +81,10 @@ absl::StatusOr<NonbreakingPrefixes> NonbreakingPrefixes::Parse(absl::string_view
 
 PrefixKind NonbreakingPrefixes::Find(absl::string_view word) const {
   if (auto it = prefixes_.find(word); it != prefixes_.end()) return it->second;
+  // One capital letter is an initial ("J.-P. Sartre"), not "p." (page) capitalized.
+  if (word.size() <= 4 && DecodeUtf8At(word, 0).length == static_cast<int>(word.size())) {
+    return PrefixKind::kNone;
+  }
   if (std::optional<std::string> lowered = LowerFirst(word)) {
     if (auto it = prefixes_.find(*lowered); it != prefixes_.end()) return it->second;
   }

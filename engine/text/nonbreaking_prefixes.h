@@ -31,8 +31,8 @@ class NonbreakingPrefixes {
   static absl::StatusOr<NonbreakingPrefixes> Parse(absl::string_view text,
                                                    absl::string_view source_name);
 
-  // The word as written, or (for a capitalized word) with its first letter in
-  // lower case: "Ca." at the start of a sentence is "ca.".
+  // The word as written, or (for a capitalized word of two letters or more)
+  // with its first letter in lower case: "Ca." at the start of a sentence is "ca.".
   PrefixKind Find(absl::string_view word) const;
   // German "der 2. Weltkrieg": a word (any case) that makes the number after it an ordinal.
   bool IsOrdinalIntro(absl::string_view word) const;

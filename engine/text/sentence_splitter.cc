@@ -26,8 +26,8 @@ bool IsStop(char32_t c) {
 }
 
 // Closing quotes and brackets that stay with the stop before them. German
-// »...« and „...“ close with « and “, which open in French and English, but
-// right after a stop they can only close.
+// »...«, „...“ and ‚...‘ close with «, “ and ‘, which open in French and
+// English, but right after a stop they can only close.
 bool IsCloser(char32_t c) {
   switch (c) {
     case '"':
@@ -40,6 +40,7 @@ bool IsCloser(char32_t c) {
     case 0x00BB:  // »
     case 0x00AB:  // «
     case 0x201C:  // “
+    case 0x2018:  // ‘
     case 0x203A:  // ›
     case 0x2039:  // ‹
     case 0x300D:  // 」
@@ -245,8 +246,8 @@ class Segmenter {
     read_run();
     // French sets the closing guillemet off with a space: « Non ! » Puis...
     if (language_ == Language::kFrench) {
-      const std::size_t p = SkipSpaces(r, end);
-      if (p < end && (Code(p) == 0x00BB || Code(p) == 0x203A)) {
+      for (std::size_t p = SkipSpaces(r, end); p < end && (Code(p) == 0x00BB || Code(p) == 0x203A);
+           p = SkipSpaces(r, end)) {
         r = p;
         read_run();
       }
@@ -280,8 +281,17 @@ class Segmenter {
     // A single period: look at the word before it.
     while (word.first < word.last && Cls(word.first) == CharClass::kPunct) ++word.first;
     if (word.empty()) return Code(c.next) != '.';  // ". . ." is an ellipsis.
-    const absl::string_view text = Bytes(word.first, word.last);
-    switch (prefixes_.Find(text)) {
+    // A compound or an elision is abbreviated as its last part is:
+    // "Dipl.-Ing.", "J.-P. Sartre", "l'art. 5".
+    std::size_t last_part = word.first;
+    for (std::size_t i = word.first; i + 1 < word.last; ++i) {
+      if (Code(i) == '-' || Code(i) == '\'' || Code(i) == 0x2019) last_part = i + 1;
+    }
+    PrefixKind kind = prefixes_.Find(Bytes(word.first, word.last));
+    if (kind == PrefixKind::kNone && last_part != word.first) {
+      kind = prefixes_.Find(Bytes(last_part, word.last));
+    }
+    switch (kind) {
       case PrefixKind::kAlways:
         return false;
       case PrefixKind::kNumericOnly:
@@ -289,7 +299,7 @@ class Segmenter {
       case PrefixKind::kNone:
         break;
     }
-    if (word.last - word.first == 1 && Cls(word.first) == CharClass::kUpper) return false;
+    if (word.last - last_part == 1 && Cls(last_part) == CharClass::kUpper) return false;
     if (IsDottedAbbreviation(word)) return false;
     if (language_ == Language::kGerman && IsGermanOrdinal(word, previous_word, c.next, end)) {
       return false;

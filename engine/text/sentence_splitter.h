@@ -18,7 +18,7 @@
 //   parentheses ("(a)", "(12)"). A German line starting "3. Oktober" thus
 //   keeps "3." verbatim.
 // - Stops. A sentence may end after a run of . ! ? … ‼ ⁇ ⁈ ⁉ and the closing
-//   quotes and brackets right after it (" ' ) ] } ” ’ » « “ › ‹ 」 』), and
+//   quotes and brackets right after it (" ' ) ] } ” ’ » « “ ‘ › ‹ 」 』), and
 //   only where a space follows (so 3.5, 1.000,00, config.json, example.com
 //   and e-mail addresses never split), except after the ideographic stops 。
 //   ！ ？ which need none. It does not end when the next word (past opening
@@ -27,11 +27,13 @@
 // - A run with ! or ? ends the sentence. An ellipsis (".." or more, or "…")
 //   ends it too (before an upper-case word, a digit or anything but lower case).
 // - A single period ends the sentence unless: the word before it is a
-//   non-breaking prefix of the language (nonbreaking_prefixes/<lang>.txt), or
-//   a numeric-only prefix and a number follows ("No. 5"); the word is one
+//   non-breaking prefix of the language (nonbreaking_prefixes/<lang>.txt),
+//   or a numeric-only prefix and a number follows ("No. 5"); the word is one
 //   capital letter (an initial: "J. R. R. Tolkien", "M. Dupont"); the word is
 //   dotted letter groups of at most two letters ("e.g.", "U.S.", "z.B.",
-//   "Ph.D."); or a lone period is followed by another (". . ."). After a
+//   "Ph.D."); or a lone period is followed by another (". . ."). For the
+//   prefixes and initials, a word with hyphens or apostrophes counts as its
+//   last part too ("Dipl.-Ing.", "J.-P. Sartre", "l'art. 5"). After a
 //   closing quote or bracket ("Stop." Then) the prefix checks do not apply.
 //
 // Per language:
@@ -42,7 +44,7 @@
 //   im, zum, seit) or the word after it is one that follows ordinals (months,
 //   Jahrhundert, Geburtstag, Weltkrieg, ...: #ORDINAL_NOUN#). Otherwise
 //   "Er wurde 42. Dann ..." splits as in the other languages.
-// - fr: a closing » or › after a space ("« Non ! » Puis") stays with the
+// - fr: closing » and › after a space ("« Non ! » Puis") stay with the
 //   sentence; the space before ? ! : ; is part of the sentence anyway.
 // - Neutral (any other language): the rules above with neutral.txt, a short
 //   list of titles and number abbreviations (Dr, Prof, No, Nr, ...), no
