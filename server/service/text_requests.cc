@@ -6,10 +6,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/search/sentence_jobs.h"
+#include "engine/text/sentence_splitter.h"
 #include "engine/text/utf8.h"
 #include "engine/util/status_macros.h"
 #include "server/request/decoding_request.h"
-#include "server/request/sentence_splitter.h"
 
 namespace liteformer {
 namespace {
@@ -43,10 +43,10 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
   const bool summarize = call.task == Task::kSummarization;
   std::vector<std::string> pieces;
   if (call.work == TextWork::kDecode && !summarize) {
-    pieces = SplitSentences(text);
-  } else {
-    pieces.push_back(text);
+    pieces = SplitSentences(text, SourceLanguage(model));
   }
+  // A text of list markers alone has no sentence: it is translated whole.
+  if (pieces.empty()) pieces.push_back(text);
   const int sentences = sentences_before + static_cast<int>(pieces.size());
   if (sentences > limits.max_sentences_per_request) {
     return absl::InvalidArgumentError(
@@ -202,8 +202,17 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   }
 }
 
-v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& sentences,
-                         bool with_scores) {
+Language SourceLanguage(const ServedModel& model) {
+  return LanguageFromCode(model.model().config().source_lang);
+}
+
+v1::Result JoinSentences(const ServedModel& model, std::vector<FinishedSentence>& sentences,
+                         bool with_scores, const std::string* original) {
+  const TextCodec& codec = model.codec();
+  // The text is segmented again, as TokenizeText did (the same function of
+  // the same text): its layout is then not kept for the whole call.
+  std::vector<TextSegment> layout;
+  if (original != nullptr) layout = SegmentText(*original, SourceLanguage(model));
   v1::Result result;
   std::size_t ranks = 0;
   for (const FinishedSentence& sentence : sentences) {
@@ -217,15 +226,19 @@ v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& 
     for (const FinishedSentence& sentence : sentences) {
       // A sentence with fewer hypotheses lends its last one.
       const Hypothesis& h = sentence.hypotheses[std::min(rank, sentence.hypotheses.size() - 1)];
-      absl::StatusOr<std::string> text = codec.Decode(h.tokens);
-      texts.push_back(text.ok() ? *text : std::string());
+      absl::StatusOr<std::string> decoded = codec.Decode(h.tokens);
+      texts.push_back(decoded.ok() ? *decoded : std::string());
       weighted_score += static_cast<double>(h.score) * h.tokens.size();
       tokens += h.tokens.size();
       if (with_scores) {
         for (float score : h.token_scores) hypothesis.add_token_scores(score);
       }
     }
-    hypothesis.set_text(absl::StrJoin(texts, " "));
+    absl::StatusOr<std::string> text = absl::FailedPreconditionError("no layout");
+    if (original != nullptr) text = Reassemble(layout, *original, texts);
+    // Without a layout (Summarize; a text of list markers alone, translated
+    // whole), the sentences are joined by spaces.
+    hypothesis.set_text(text.ok() ? *std::move(text) : absl::StrJoin(texts, " "));
     // One sentence: its own score; several: their token-weighted mean.
     hypothesis.set_score(tokens == 0 ? 0.0f : static_cast<float>(weighted_score / tokens));
   }

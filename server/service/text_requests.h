@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "engine/text/language.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "liteformer/v1/liteformer.pb.h"
 #include "server/request/pending_request.h"
@@ -54,9 +55,17 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
 // The texts of a repeated string field.
 std::vector<std::string> ToTexts(const google::protobuf::RepeatedPtrField<std::string>& texts);
 
+// The language a model's sources are split into sentences by (its
+// config.json source_lang; the neutral rules for any other).
+Language SourceLanguage(const ServedModel& model);
+
 // A text's sentences' hypotheses joined into one Result (nbest by rank).
-v1::Result JoinSentences(const TextCodec& codec, std::vector<FinishedSentence>& sentences,
-                         bool with_scores);
+// `original`: the translated text, whose layout the result keeps (each
+// sentence's translation in its place; line breaks, blank lines, spacing,
+// indentation and list markers as they were); null (Summarize): the
+// sentences joined by spaces.
+v1::Result JoinSentences(const ServedModel& model, std::vector<FinishedSentence>& sentences,
+                         bool with_scores, const std::string* original);
 
 v1::Usage MakeUsage(const ServedModel& model, const RequestTotals& totals);
 

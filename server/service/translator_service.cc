@@ -35,10 +35,13 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
   }
   const bool with_scores = options.return_scores();
   TextCallbacks callbacks;
-  callbacks.text_done = [response, with_scores](const ServedModel& served, int text,
-                                                std::vector<FinishedSentence>& sentences,
-                                                const RequestTotals&) {
-    *response->mutable_results(text) = JoinSentences(served.codec(), sentences, with_scores);
+  // A translation keeps its text's layout; a summary is one paragraph.
+  const bool keep_layout = task == Task::kTranslation;
+  callbacks.text_done = [response, with_scores, keep_layout, &texts](
+                            const ServedModel& served, int text,
+                            std::vector<FinishedSentence>& sentences, const RequestTotals&) {
+    *response->mutable_results(text) =
+        JoinSentences(served, sentences, with_scores, keep_layout ? &texts.Get(text) : nullptr);
   };
   callbacks.request_done = FinishUnary(call, response);
   StartTextCall(context, DecodeCall(task, rpc, model, texts, options, call->cancelled()),
@@ -69,12 +72,13 @@ grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::Transl
                                                            "TranslateStream");
   const bool with_scores = request->options().return_scores();
   TextCallbacks callbacks;
-  callbacks.text_done = [call, with_scores](const ServedModel& served, int text,
-                                            std::vector<FinishedSentence>& sentences,
-                                            const RequestTotals& totals) {
+  callbacks.text_done = [call, with_scores, request](const ServedModel& served, int text,
+                                                     std::vector<FinishedSentence>& sentences,
+                                                     const RequestTotals& totals) {
     v1::TranslateStreamResponse message;
     message.set_index(text);
-    *message.mutable_result() = JoinSentences(served.codec(), sentences, with_scores);
+    *message.mutable_result() =
+        JoinSentences(served, sentences, with_scores, &request->texts(text));
     *message.mutable_usage() = MakeUsage(served, totals);
     call->Write(std::move(message));
   };

@@ -87,7 +87,9 @@ def default_client(stubs: Any, defaults: Any) -> Client:
 
 def sentences_of(words_per_sentence: int, count: int, mark: str = ".") -> str:
     sentence = " ".join(f"t{i % 36}" for i in range(words_per_sentence))
-    return " ".join([sentence + mark] * count)
+    # One a line: the fixture's words are lower case, and a stop before a
+    # lower-case word does not end a sentence; a line break always does.
+    return "\n".join([sentence + mark] * count)
 
 
 # ------------------------------------------------------------------ unknown model
@@ -210,14 +212,14 @@ def test_max_chars_per_text_counts_characters_not_bytes(client: Client) -> None:
     """max_chars_per_text limits characters: 1,679 characters that are 2,479
     UTF-8 bytes (two-byte letters, words unknown to the dictionary) pass."""
     sentence = " ".join(["é"] * 10) + "."
-    text = " ".join([sentence] * 80)
+    text = "\n".join([sentence] * 80)
     assert len(text) < 2000 < len(text.encode())
     assert len(client.translate([text], max_length=5).results) == 1
 
 
 def test_max_sentences_per_request(client: Client) -> None:
     """Sentences are counted over all texts of a request, before any work."""
-    sixty = " ".join(["t1 t2."] * 60)
+    sixty = "\n".join(["t1 t2."] * 60)
     assert len(client.translate([sixty], max_length=3).results) == 1
     error = rpc_error(client.translate, [sixty, sixty], max_length=3)
     assert_status(error, INVALID, "max_sentences_per_request")

@@ -8,23 +8,12 @@
 #include "gtest/gtest.h"
 #include "server/config/server_config.h"
 #include "server/request/decoding_request.h"
-#include "server/request/sentence_splitter.h"
 
 namespace liteformer {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-TEST(SentenceSplitterTest, SplitsAfterEndPunctuationFollowedBySpace) {
-  EXPECT_THAT(SplitSentences("Hello world. How are you?  Fine!"),
-              ElementsAre("Hello world.", "How are you?", "Fine!"));
-  EXPECT_THAT(SplitSentences("Version 1.2 is out... \"Really?\" he said."),
-              ElementsAre("Version 1.2 is out...", "\"Really?\"", "he said."));
-  EXPECT_THAT(SplitSentences("no break here"), ElementsAre("no break here"));
-  EXPECT_THAT(SplitSentences("  padded.  \n"), ElementsAre("padded."));
-  EXPECT_TRUE(SplitSentences("   ").empty());
-}
 
 class DecodingRequestTest : public ::testing::Test {
  protected:
