@@ -1,6 +1,8 @@
 #include "engine/search/offline_decoding.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "engine/search/decoding_batch.h"
@@ -100,8 +102,18 @@ absl::StatusOr<std::vector<ScoreResult>> Score(
     for (WindowJob& window : windows) jobs.push_back(std::move(window.job));
   }
   first_job.push_back(jobs.size());
-  for (std::size_t j = 0; j < jobs.size(); ++j) jobs[j].id = j;
-  ASSIGN_OR_RETURN(std::vector<FinishedSentence> finished, Run(ctx, model, std::move(jobs)));
+  // A long text at a large context window has thousands of windows: a bounded
+  // number at a time bounds the decoder cache (results do not depend on it).
+  constexpr std::size_t kMaxJobsAtOnce = 64;
+  std::vector<FinishedSentence> finished;
+  for (std::size_t begin = 0; begin < jobs.size(); begin += kMaxJobsAtOnce) {
+    const std::size_t end = std::min(jobs.size(), begin + kMaxJobsAtOnce);
+    std::vector<SentenceJob> chunk(std::make_move_iterator(jobs.begin() + begin),
+                                   std::make_move_iterator(jobs.begin() + end));
+    for (std::size_t j = 0; j < chunk.size(); ++j) chunk[j].id = j;
+    ASSIGN_OR_RETURN(std::vector<FinishedSentence> part, Run(ctx, model, std::move(chunk)));
+    for (FinishedSentence& sentence : part) finished.push_back(std::move(sentence));
+  }
   std::vector<ScoreResult> results;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     std::vector<FinishedSentence> windows(

@@ -8,7 +8,7 @@ namespace liteformer {
 
 int DefaultContextWindow(int positions) { return positions / 2; }
 
-absl::Status CheckContextWindow(int context_window, int positions, const char* what) {
+absl::Status CheckContextWindow(long context_window, int positions, const char* what) {
   if (context_window < 0 || context_window >= positions) {
     return absl::InvalidArgumentError(absl::StrCat(what, " = ", context_window, ": must be in [0, ",
                                                    positions - 1, "] (the model has ", positions,

@@ -31,7 +31,7 @@ int DefaultContextWindow(int positions);
 
 // 0 ≤ context_window < positions, or INVALID_ARGUMENT naming `what`
 // (the flag or config field) and the range.
-absl::Status CheckContextWindow(int context_window, int positions, const char* what);
+absl::Status CheckContextWindow(long context_window, int positions, const char* what);
 
 // The windows covering `num_targets` targets (n + 1 for n text tokens), in
 // order, each target in exactly one window. The first window has no context
