@@ -240,3 +240,22 @@ def test_context_window_is_refused_on_an_encoder_decoder_model(run_binary: pathl
                  "4\t5\n")
     assert result.returncode == 2
     assert "--context-window is for scoring with a language model" in result.stderr
+
+
+# Three paragraphs of the CC0 1.0 legal code (/usr/share/common-licenses/CC0-1.0;
+# Creative Commons dedicates its legal code to the public domain), 163 to 365
+# tokens with </s>: each needs several windows of the bundled LM's 128 positions.
+# No public-domain novel is available offline, so these long real lines stand in.
+LONG_TEXT = DATA / "text" / "cc0-1.0-long-paragraphs.txt"
+
+
+@pytest.mark.parametrize("context", [[], ["--context-window", "0"], ["--context-window", "100"]])
+def test_long_real_lines_score_alike_on_the_bundled_lm(run_binary: pathlib.Path, context: list[str]) -> None:
+    lines = LONG_TEXT.read_text().splitlines()
+    engine, reference = both(run_binary, ["score", "--model", str(ROOT / "models" / "lm-en"), "--json", *context],
+                             LONG_TEXT.read_text())
+    assert len(engine) == len(reference) == len(lines) == 3
+    for e, r in zip(engine, reference):
+        assert len(e["token_scores"]) == len(r["token_scores"]) > 128
+        assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-4)
+        assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)
