@@ -14,7 +14,8 @@ commands:
   translate   one source per line -> its best translation
   summarize   the same, with the model's summarization defaults; a document longer
               than the model's positions is summarized from its beginning
-  score       "source<TAB>target" per line (a language model: the text) -> log-prob and perplexity
+  score       "source<TAB>target" per line (a language model: the text) -> log-prob and perplexity;
+              a language model scores a text of any length in windows
   generate    one prompt per line -> its continuation (language models)
 
 options (unset = the model's default from config.json):
@@ -26,6 +27,8 @@ options (unset = the model's default from config.json):
   --no-repeat-ngram N   --nbest N
   --max-tokens N        generation budget (generate)
   --topk K  --topp P  --temperature T  --seed S  --sampling  --no-sampling
+  --context-window N    score, language model: each window after the first sees the N
+                        tokens before it as context (0 <= N < positions; default positions/2)
 )";
 
 namespace {
@@ -91,6 +94,7 @@ absl::StatusOr<RunOptions> ParseRunOptions(const std::vector<std::string>& args)
       {"--topp", number(&options.top_p)},
       {"--temperature", number(&options.temperature)},
       {"--seed", number(&options.seed)},
+      {"--context-window", number(&options.context_window)},
   };
   for (std::size_t i = 1; i < args.size(); ++i) {
     std::string flag = args[i];

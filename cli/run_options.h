@@ -34,6 +34,9 @@ struct RunOptions {
   std::optional<float> temperature;
   std::optional<std::uint64_t> seed;
   std::optional<bool> sampling;
+  // score with a language model: context tokens of each window after the
+  // first (engine/search/score_windows.h); unset: half the positions.
+  std::optional<int> context_window;
 };
 
 // argv without the program name. Errors name the flag and the problem.

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "engine/search/offline_decoding.h"
+#include "engine/search/score_windows.h"
 #include "engine/search/sentence_jobs.h"
 #include "engine/text/utf8.h"
 #include "engine/util/status_macros.h"
@@ -66,6 +67,22 @@ absl::StatusOr<std::unique_ptr<RunSession>> RunSession::Create(const RunOptions&
     return absl::InvalidArgumentError(absl::StrCat(
         options.model_dir, " is an encoder-decoder model: use translate, summarize or score"));
   }
+  if (options.context_window) {
+    if (options.command != RunCommand::kScore || !lm) {
+      return absl::InvalidArgumentError(
+          "--context-window is for scoring with a language model (score on an LM directory)");
+    }
+    RETURN_IF_ERROR(CheckContextWindow(*options.context_window,
+                                       model->config().max_target_positions, "--context-window"));
+  }
+  if (lm && options.command == RunCommand::kGenerate && options.max_tokens &&
+      *options.max_tokens >= model->config().max_target_positions) {
+    // As the server: the budget and </s> must fit the positions, with room
+    // for at least the leading </s>.
+    return absl::InvalidArgumentError(absl::StrCat("--max-tokens ", *options.max_tokens,
+                                                   ": must be below max_target_positions ",
+                                                   model->config().max_target_positions));
+  }
   std::unique_ptr<RunSession> session(new RunSession(options, model));
   session->decoding_ = MergeOptions(model->config().decoding, options);
   RETURN_IF_ERROR(session->decoding_.Validate());
@@ -95,6 +112,9 @@ absl::StatusOr<std::vector<int>> RunSession::ParseSentence(const std::string& te
     // and the server's Summarize): the rest cannot fit the model's positions.
     ids.resize(limit - 1);
   }
+  // A language model scores a long text in windows and keeps a long prompt's
+  // end: its texts have no length limit here.
+  if (!model_->is_encoder_decoder()) return ids;
   if (static_cast<int>(ids.size()) + 1 > limit) {
     return absl::InvalidArgumentError(
         absl::StrCat(ids.size() + 1, " tokens with </s> exceed the model's ",
@@ -154,7 +174,11 @@ std::string RunSession::FormatHypotheses(const DecodeResult& result) const {
                           {"score", h.score},
                           {"token_scores", h.token_scores}});
   }
-  return nlohmann::json{{"hypotheses", hypotheses}, {"macs", result.macs}}.dump();
+  nlohmann::json output = {{"hypotheses", hypotheses}, {"macs", result.macs}};
+  if (options_.command == RunCommand::kGenerate) {
+    output["dropped_prompt_tokens"] = result.dropped_prompt_tokens;
+  }
+  return output.dump();
 }
 
 void RunSession::RunBatch(std::vector<Line>& lines) {
@@ -169,7 +193,7 @@ void RunSession::RunBatch(std::vector<Line>& lines) {
   if (options_.command == RunCommand::kScore) {
     std::vector<std::pair<std::vector<int>, std::vector<int>>> pairs;
     for (Line* line : valid) pairs.emplace_back(line->source, line->target);
-    auto results = Score(ctx_, *model_, pairs);
+    auto results = Score(ctx_, *model_, pairs, options_.context_window);
     if (!results.ok()) return fail_all(results.status());
     for (std::size_t i = 0; i < valid.size(); ++i) {
       const ScoreResult& r = (*results)[i];

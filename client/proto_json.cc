@@ -20,7 +20,8 @@ nlohmann::ordered_json ToJson(const liteformer::v1::Usage& usage) {
           {"macs", usage.macs()},
           {"queue_seconds", usage.queue_seconds()},
           {"compute_seconds", usage.compute_seconds()},
-          {"seed", usage.seed()}};
+          {"seed", usage.seed()},
+          {"dropped_prompt_tokens", usage.dropped_prompt_tokens()}};
 }
 
 nlohmann::ordered_json ToJson(const liteformer::v1::Result& result) {

@@ -1,5 +1,7 @@
 #include "server/served_model.h"
 
+#include "absl/strings/str_cat.h"
+#include "engine/search/score_windows.h"
 #include "engine/util/status_macros.h"
 
 namespace liteformer {
@@ -32,6 +34,27 @@ long MacsFor30Tokens(const Model& model) {
   return macs;
 }
 
+namespace {
+
+absl::StatusOr<int> ResolveContextWindow(const ServedModelConfig& config, const Model& model) {
+  const int positions = model.config().max_target_positions;
+  if (!config.context_window) return DefaultContextWindow(positions);
+  if (model.is_encoder_decoder()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model '", config.name,
+                     "': context_window is for language models, and this is an encoder-decoder "
+                     "model"));
+  }
+  if (absl::Status status = CheckContextWindow(*config.context_window, positions, "context_window");
+      !status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model '", config.name, "': ", status.message()));
+  }
+  return static_cast<int>(*config.context_window);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModelConfig& config,
                                                                SchedulerMetrics metrics) {
   std::unique_ptr<ServedModel> served(new ServedModel());
@@ -39,6 +62,7 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
   ASSIGN_OR_RETURN(served->model_, Model::Load(config.path));
   ASSIGN_OR_RETURN(served->codec_, TextCodec::ForModel(*served->model_));
   const ModelConfig& model_config = served->model_->config();
+  ASSIGN_OR_RETURN(served->context_window_, ResolveContextWindow(config, *served->model_));
   v1::ModelInfo& info = served->info_;
   info.set_name(config.name);
   info.set_task(std::string(TaskName(model_config.task)));

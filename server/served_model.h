@@ -17,7 +17,8 @@ namespace liteformer {
 
 class ServedModel {
  public:
-  // Loads the model directory; errors name the file and the problem.
+  // Loads the model directory; errors name the file and the problem (and a
+  // context_window the model cannot take).
   static absl::StatusOr<std::unique_ptr<ServedModel>> Load(const ServedModelConfig& config,
                                                            SchedulerMetrics metrics);
 
@@ -27,6 +28,8 @@ class ServedModel {
   const TextCodec& codec() const { return *codec_; }
   Scheduler& scheduler() { return *scheduler_; }
   const v1::ModelInfo& info() const { return info_; }
+  // Score's context window (engine/search/score_windows.h); language models.
+  int context_window() const { return context_window_; }
   void set_default(bool is_default) { info_.set_is_default(is_default); }
 
  private:
@@ -37,6 +40,7 @@ class ServedModel {
   std::unique_ptr<TextCodec> codec_;
   std::unique_ptr<Scheduler> scheduler_;
   v1::ModelInfo info_;
+  int context_window_ = 0;
 };
 
 // Multiply-adds to translate a 30-token source into 30 tokens, greedy (one

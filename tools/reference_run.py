@@ -4,7 +4,8 @@
     /usr/bin/python3 tools/reference_run.py translate|summarize|score|generate --model DIR
         [--beam N] [--lenpen X] [--max-len-a A] [--max-len-b B] [--min-len N]
         [--no-repeat-ngram N] [--nbest N] [--max-tokens N]
-        [--sampling] [--topk K] [--topp P] [--temperature T] [--seed S] [--ids] [--json]
+        [--sampling] [--topk K] [--topp P] [--temperature T] [--seed S] [--context-window N]
+        [--ids] [--json]
 
 Reads stdin, one request per line, and writes exactly one line per input line:
 
@@ -17,7 +18,11 @@ Output without --json: the best hypothesis (text, or ids without the final </s> 
 With --json (the hypothesis "ids" include the final </s>, aligned with "token_scores"):
 
   {"hypotheses": [{"ids": [...], "text": "...", "score": s, "token_scores": [...]}], "macs": n}
+  the same with "dropped_prompt_tokens": n (generate: the prompt's first tokens left out)
   {"token_scores": [...], "score": s, "perplexity": p}                          (score)
+
+A language model scores a text of any length in windows (liteformer_ref/score_windows.py),
+each after the first with --context-window tokens of context (default: half the positions).
 
 Options left out take the model's config.json "decoding" defaults (--seed: 0).
 An invalid line writes one line "line N: problem" to stderr and an empty line
@@ -60,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--topp", type=float, dest="top_p")
     p.add_argument("--temperature", type=float)
     p.add_argument("--seed", type=int)
+    p.add_argument("--context-window", type=int, dest="context_window",
+                   help="score, language model: context tokens of each window after the first")
     p.add_argument("--ids", action="store_true", help="input and output are space-separated token ids")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     return p
@@ -89,14 +96,16 @@ def _process(line: str, args: argparse.Namespace, loaded: "LoadedModel", codec: 
                 raise api.RequestError("expected 'source<TAB>target' (exactly one tab)")
             source, target = line.split("\t")
             pair = (ids_of(source, False), ids_of(target, True))
-        [r] = api.score(loaded, [pair])
+        [r] = api.score(loaded, [pair], args.context_window)
         if args.json:
             return json.dumps({"token_scores": r.token_scores, "score": r.log_prob, "perplexity": r.perplexity})
         return f"{r.log_prob:.6f}\t{r.perplexity:.6f}"
 
     macs: list[int] = []
+    dropped: list[int] = []
     if args.command == "generate":
-        [hyps] = api.generate(loaded, [ids_of(line, True)], options, max_tokens, macs_out=macs)
+        [hyps] = api.generate(loaded, [ids_of(line, True)], options, max_tokens, macs_out=macs,
+                              dropped_out=dropped)
     else:
         source = ids_of(line, False)
         if args.command == "summarize":
@@ -105,11 +114,28 @@ def _process(line: str, args: argparse.Namespace, loaded: "LoadedModel", codec: 
             source = source[:loaded.config.max_source_positions - 1]
         [hyps] = api.translate(loaded, [source], options, macs_out=macs)
     if args.json:
-        return json.dumps({"hypotheses": [_hypothesis_json(h, codec) for h in hyps], "macs": macs[0]})
+        output = {"hypotheses": [_hypothesis_json(h, codec) for h in hyps], "macs": macs[0]}
+        if dropped:
+            output["dropped_prompt_tokens"] = dropped[0]
+        return json.dumps(output)
     if not hyps:
         return ""
     best = hyps[0].tokens[:-1] if hyps[0].tokens[-1:] == [2] else hyps[0].tokens
     return " ".join(map(str, best)) if args.ids else codec.decode(best)
+
+
+def _context_window_problem(args: argparse.Namespace, loaded: "LoadedModel") -> Optional[str]:
+    """Why --context-window (or --max-tokens for generate) cannot be used here, as liteformer-run says it."""
+    from liteformer_ref.score_windows import context_window_problem
+
+    positions = loaded.config.max_target_positions
+    if args.context_window is not None:
+        if args.command != "score" or not loaded.config.is_language_model:
+            return "--context-window is for scoring with a language model (score on an LM directory)"
+        return context_window_problem(args.context_window, positions, "--context-window")
+    if args.command == "generate" and args.max_tokens is not None and args.max_tokens >= positions:
+        return f"--max-tokens {args.max_tokens}: must be below max_target_positions {positions}"
+    return None
 
 
 def run(argv: Optional[list[str]], stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -130,6 +156,10 @@ def run(argv: Optional[list[str]], stdin: TextIO, stdout: TextIO, stderr: TextIO
     if args.command != "score" and loaded.config.is_language_model != wants_lm:
         kind = "a language model" if loaded.config.is_language_model else "an encoder-decoder model"
         print(f"error: {args.command} is not available on {kind} ({args.model})", file=stderr)
+        return EXIT_UNUSABLE
+    problem = _context_window_problem(args, loaded)
+    if problem is not None:
+        print(f"error: {problem}", file=stderr)
         return EXIT_UNUSABLE
     fields = api.OptionOverrides.__dataclass_fields__
     overrides = api.OptionOverrides(**{name: getattr(args, name) for name in fields})

@@ -77,7 +77,8 @@ void DecodingBatch::Step(ComputeContext& ctx) {
     Sentence& sentence = sentences_[i];
     if (sentence.finished) {
       finished_.push_back(FinishedSentence{sentence.job.id, sentence.job.search->TakeResults(),
-                                           sentence.macs, sentence.fed, sentence.non_finite});
+                                           sentence.macs, sentence.fed, sentence.non_finite,
+                                           sentence.job.dropped_prompt_tokens});
       continue;
     }
     for (const RowChoice& choice : sentence.choices)

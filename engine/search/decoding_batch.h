@@ -31,6 +31,9 @@ struct SentenceJob {
   // Report each chosen token as soon as it is chosen (single-row searches
   // only: a beam's tokens are not final until the search ends).
   bool stream_tokens = false;
+  // Generation: the prompt's first tokens left out of `history` because the
+  // positions could not hold them (MakeGenerationJob); reported back as is.
+  int dropped_prompt_tokens = 0;
 };
 
 struct StreamedToken {
@@ -46,6 +49,7 @@ struct FinishedSentence {
   // A step's log-probs were NaN or infinite (a broken model): the search
   // stopped there, and `hypotheses` is not an answer.
   bool non_finite = false;
+  int dropped_prompt_tokens = 0;  // SentenceJob::dropped_prompt_tokens.
 };
 
 class DecodingBatch {

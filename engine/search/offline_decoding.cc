@@ -1,9 +1,12 @@
 #include "engine/search/offline_decoding.h"
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 #include "engine/search/decoding_batch.h"
+#include "engine/search/score_windows.h"
 #include "engine/search/sentence_jobs.h"
 #include "engine/util/status_macros.h"
 
@@ -35,8 +38,8 @@ absl::StatusOr<std::vector<FinishedSentence>> Run(ComputeContext& ctx, const Mod
 std::vector<DecodeResult> ToDecodeResults(std::vector<FinishedSentence> finished) {
   std::vector<DecodeResult> results;
   for (FinishedSentence& sentence : finished) {
-    results.push_back(
-        DecodeResult{std::move(sentence.hypotheses), sentence.macs, sentence.non_finite});
+    results.push_back(DecodeResult{std::move(sentence.hypotheses), sentence.macs,
+                                   sentence.non_finite, sentence.dropped_prompt_tokens});
   }
   return results;
 }
@@ -75,23 +78,58 @@ absl::StatusOr<std::vector<DecodeResult>> Generate(ComputeContext& ctx, const Mo
 
 absl::StatusOr<std::vector<ScoreResult>> Score(
     ComputeContext& ctx, const Model& model,
-    const std::vector<std::pair<std::vector<int>, std::vector<int>>>& pairs) {
+    const std::vector<std::pair<std::vector<int>, std::vector<int>>>& pairs,
+    std::optional<int> context_window) {
+  const int context =
+      context_window.value_or(DefaultContextWindow(model.config().max_target_positions));
   std::vector<SentenceJob> jobs;
+  std::vector<std::size_t> first_job;  // Per pair: its first job; then the end.
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    ASSIGN_OR_RETURN(SentenceJob job, MakeScoringJob(model, pairs[i].first, pairs[i].second,
-                                                     Label("pair", i, pairs.size())));
-    job.id = i;
-    jobs.push_back(std::move(job));
+    first_job.push_back(jobs.size());
+    const std::string label = Label("pair", i, pairs.size());
+    if (model.is_encoder_decoder()) {
+      ASSIGN_OR_RETURN(SentenceJob job,
+                       MakeScoringJob(model, pairs[i].first, pairs[i].second, label));
+      jobs.push_back(std::move(job));
+      continue;
+    }
+    if (!pairs[i].first.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(label, ": a language model scores a text alone, without a source"));
+    }
+    ASSIGN_OR_RETURN(std::vector<WindowJob> windows,
+                     MakeWindowedScoringJobs(model, pairs[i].second, context, label));
+    for (WindowJob& window : windows) jobs.push_back(std::move(window.job));
   }
-  ASSIGN_OR_RETURN(std::vector<FinishedSentence> finished, Run(ctx, model, std::move(jobs)));
+  first_job.push_back(jobs.size());
+  // A long text at a large context window has thousands of windows: a bounded
+  // number at a time bounds the decoder cache (results do not depend on it).
+  constexpr std::size_t kMaxJobsAtOnce = 64;
+  std::vector<FinishedSentence> finished;
+  for (std::size_t begin = 0; begin < jobs.size(); begin += kMaxJobsAtOnce) {
+    const std::size_t end = std::min(jobs.size(), begin + kMaxJobsAtOnce);
+    std::vector<SentenceJob> chunk(std::make_move_iterator(jobs.begin() + begin),
+                                   std::make_move_iterator(jobs.begin() + end));
+    for (std::size_t j = 0; j < chunk.size(); ++j) chunk[j].id = j;
+    ASSIGN_OR_RETURN(std::vector<FinishedSentence> part, Run(ctx, model, std::move(chunk)));
+    for (FinishedSentence& sentence : part) finished.push_back(std::move(sentence));
+  }
   std::vector<ScoreResult> results;
-  for (FinishedSentence& sentence : finished) results.push_back(ToScoreResult(sentence));
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    std::vector<FinishedSentence> windows(
+        std::make_move_iterator(finished.begin() + first_job[i]),
+        std::make_move_iterator(finished.begin() + first_job[i + 1]));
+    results.push_back(ToScoreResult(windows));
+  }
   return results;
 }
 
-ScoreResult ToScoreResult(FinishedSentence& sentence) {
+ScoreResult ToScoreResult(std::vector<FinishedSentence>& windows) {
   ScoreResult result;
-  result.token_scores = std::move(sentence.hypotheses.front().token_scores);
+  for (FinishedSentence& window : windows) {
+    const std::vector<float>& scores = window.hypotheses.front().token_scores;
+    result.token_scores.insert(result.token_scores.end(), scores.begin(), scores.end());
+  }
   result.num_tokens = static_cast<int>(result.token_scores.size());
   for (float value : result.token_scores) result.log_prob += value;
   result.perplexity = std::exp(-result.log_prob / result.num_tokens);

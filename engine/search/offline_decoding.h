@@ -5,6 +5,8 @@
 #ifndef LITEFORMER_ENGINE_SEARCH_OFFLINE_DECODING_H_
 #define LITEFORMER_ENGINE_SEARCH_OFFLINE_DECODING_H_
 
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -20,7 +22,8 @@ namespace liteformer {
 struct DecodeResult {
   std::vector<Hypothesis> hypotheses;  // nbest, best first.
   long macs = 0;
-  bool non_finite = false;  // FinishedSentence::non_finite.
+  bool non_finite = false;        // FinishedSentence::non_finite.
+  int dropped_prompt_tokens = 0;  // Generate: FinishedSentence::dropped_prompt_tokens.
 };
 
 struct ScoreResult {
@@ -30,8 +33,9 @@ struct ScoreResult {
   double perplexity = 0.0;  // exp(−log_prob / num_tokens)
 };
 
-// The score of a finished scoring search (MakeScoringJob).
-ScoreResult ToScoreResult(FinishedSentence& sentence);
+// The score of a text from its finished scoring searches, in order: one
+// (MakeScoringJob) or one per window (MakeWindowedScoringJobs).
+ScoreResult ToScoreResult(std::vector<FinishedSentence>& windows);
 
 // Sources are ids WITHOUT the final </s>.
 absl::StatusOr<std::vector<DecodeResult>> Translate(ComputeContext& ctx, const Model& model,
@@ -44,10 +48,14 @@ absl::StatusOr<std::vector<DecodeResult>> Generate(ComputeContext& ctx, const Mo
                                                    const DecodingOptions& options);
 
 // pairs: (source, target) for an encoder-decoder model, (empty, text) for a
-// language model; ids without </s>, which is appended and scored.
+// language model; ids without </s>, which is appended and scored. A language
+// model scores a text of any length in windows (score_windows.h) with
+// `context_window` context tokens (unset: DefaultContextWindow); an
+// encoder-decoder model's targets must fit its positions.
 absl::StatusOr<std::vector<ScoreResult>> Score(
     ComputeContext& ctx, const Model& model,
-    const std::vector<std::pair<std::vector<int>, std::vector<int>>>& pairs);
+    const std::vector<std::pair<std::vector<int>, std::vector<int>>>& pairs,
+    std::optional<int> context_window = std::nullopt);
 
 }  // namespace liteformer
 

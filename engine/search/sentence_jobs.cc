@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "engine/search/score_windows.h"
 #include "engine/search/sentence_search.h"
 #include "engine/util/status_macros.h"
 
@@ -53,6 +54,11 @@ absl::StatusOr<SentenceJob> MakeTranslationJob(const Model& model, const std::ve
   return job;
 }
 
+int PromptTokensToDrop(const Model& model, int prompt_tokens, const DecodingOptions& options) {
+  const int room = std::max(0, model.config().max_target_positions - 1 - options.max_tokens);
+  return std::max(0, prompt_tokens - room);
+}
+
 absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vector<int>& prompt,
                                               const DecodingOptions& options,
                                               const std::string& label) {
@@ -65,17 +71,15 @@ absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vec
   }
   const ModelConfig& config = model.config();
   RETURN_IF_ERROR(CheckIds(prompt, config.vocab.target_size, label));
-  // Prompt and generated tokens (with </s>) stay within the positions.
-  const int max_len = std::min(options.max_tokens,
-                               config.max_target_positions - 1 - static_cast<int>(prompt.size()));
-  if (max_len < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        label, ": ", prompt.size(), " tokens leave no room within max_target_positions ",
-        config.max_target_positions));
-  }
+  const int dropped = PromptTokensToDrop(model, static_cast<int>(prompt.size()), options);
+  const int kept = static_cast<int>(prompt.size()) - dropped;
+  // Prompt and generated tokens (with </s>) stay within the positions; a
+  // max_tokens beyond them (the server refuses one) is cut to what fits.
+  const int max_len = std::min(options.max_tokens, config.max_target_positions - 1 - kept);
   SentenceJob job;
   job.history = {kEos};
-  job.history.insert(job.history.end(), prompt.begin(), prompt.end());
+  job.history.insert(job.history.end(), prompt.begin() + dropped, prompt.end());
+  job.dropped_prompt_tokens = dropped;
   job.search = MakeSentenceSearch(options, job.history, max_len);
   return job;
 }
@@ -110,6 +114,38 @@ absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector
   targets.push_back(kEos);
   job.search = MakeScoringSearch(std::move(targets));
   return job;
+}
+
+absl::StatusOr<std::vector<WindowJob>> MakeWindowedScoringJobs(const Model& model,
+                                                               const std::vector<int>& text,
+                                                               int context_window,
+                                                               const std::string& label) {
+  if (model.is_encoder_decoder()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, ": windowed scoring needs a language model"));
+  }
+  const ModelConfig& config = model.config();
+  RETURN_IF_ERROR(CheckIds(text, config.vocab.target_size, label + " target"));
+  RETURN_IF_ERROR(
+      CheckContextWindow(context_window, config.max_target_positions, "context_window"));
+  // inputs[j] predicts targets[j] (score_windows.h).
+  std::vector<int> inputs = {kEos};
+  inputs.insert(inputs.end(), text.begin(), text.end());
+  std::vector<int> targets = text;
+  targets.push_back(kEos);
+  std::vector<WindowJob> jobs;
+  for (const ScoreWindow& window : ScoreWindows(static_cast<int>(targets.size()),
+                                                config.max_target_positions, context_window)) {
+    WindowJob& made = jobs.emplace_back();
+    // The context and the input that predicts the window's first target are
+    // fed before the search's first step, as a prompt is.
+    made.job.history.assign(inputs.begin() + window.input_begin,
+                            inputs.begin() + window.target_begin + 1);
+    made.job.search = MakeScoringSearch(std::vector<int>(targets.begin() + window.target_begin,
+                                                         targets.begin() + window.target_end));
+    made.length = window.length();
+  }
+  return jobs;
 }
 
 absl::Status FinishedSentenceStatus(const std::vector<Hypothesis>& hypotheses, bool non_finite,

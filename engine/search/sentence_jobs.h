@@ -24,7 +24,14 @@ absl::StatusOr<SentenceJob> MakeTranslationJob(const Model& model, const std::ve
                                                const DecodingOptions& options,
                                                const std::string& label);
 
-// Continues `prompt` (ids, no </s>) with at most options.max_tokens tokens.
+// How many of a prompt's first tokens a generation drops: the leading </s>,
+// the prompt and the options.max_tokens new tokens must fit the positions, so
+// a longer prompt keeps only its last max_target_positions − 1 − max_tokens
+// tokens as context (the whole budget stays available). 0 when it fits.
+int PromptTokensToDrop(const Model& model, int prompt_tokens, const DecodingOptions& options);
+
+// Continues `prompt` (ids, no </s>) with at most options.max_tokens tokens,
+// after dropping its first PromptTokensToDrop tokens (job.dropped_prompt_tokens).
 absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vector<int>& prompt,
                                               const DecodingOptions& options,
                                               const std::string& label);
@@ -34,6 +41,23 @@ absl::StatusOr<SentenceJob> MakeGenerationJob(const Model& model, const std::vec
 absl::StatusOr<SentenceJob> MakeScoringJob(const Model& model, const std::vector<int>& source,
                                            const std::vector<int>& target,
                                            const std::string& label);
+
+// A scoring job of one window of a language model's text, and the positions
+// it uses (its batching length).
+struct WindowJob {
+  SentenceJob job;
+  int length = 0;
+};
+
+// Teacher-forced scoring of a language model's `text` (ids without </s>;
+// </s> is appended and scored) in the windows of score_windows.h: one job per
+// window, in order; their token scores, concatenated, score every target
+// once. A text that fits the positions is one job, the same as
+// MakeScoringJob's. `context_window` must be in [0, max_target_positions).
+absl::StatusOr<std::vector<WindowJob>> MakeWindowedScoringJobs(const Model& model,
+                                                               const std::vector<int>& text,
+                                                               int context_window,
+                                                               const std::string& label);
 
 // What a search that ended without any hypothesis answers: its options
 // (min_len with no_repeat_ngram_size on a small vocabulary, say) banned every

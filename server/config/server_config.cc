@@ -202,6 +202,7 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
       }
     }
     model.is_default = entry.default_();
+    if (entry.has_context_window()) model.context_window = entry.context_window();
     model.scheduler = ToSchedulerOptions(Merge(config.batching(), entry.batching()), cores);
     resolved.models.push_back(std::move(model));
   }

@@ -3,6 +3,7 @@
 #ifndef LITEFORMER_SERVER_CONFIG_SERVER_CONFIG_H_
 #define LITEFORMER_SERVER_CONFIG_SERVER_CONFIG_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct ServedModelConfig {
   std::string path;
   bool is_default = false;
   SchedulerOptions scheduler;
+  // ModelEntry.context_window; unset: half the positions (checked at load,
+  // where the positions are known).
+  std::optional<long> context_window;
 };
 
 struct RequestLimits {

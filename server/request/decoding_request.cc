@@ -1,6 +1,7 @@
 #include "server/request/decoding_request.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
@@ -24,8 +25,10 @@ absl::BitGen& FreshSeeds() {
 
 int MaxTokensPerSentence(const Model& model, const RequestLimits& limits) {
   const ModelConfig& config = model.config();
-  const int positions =
-      (model.is_encoder_decoder() ? config.max_source_positions : config.max_target_positions) - 1;
+  // A language model scores a long text in windows and keeps a long prompt's
+  // end: its positions do not limit a text (max_chars_per_text does).
+  const int positions = model.is_encoder_decoder() ? config.max_source_positions - 1
+                                                   : std::numeric_limits<int>::max();
   return limits.max_tokens_per_sentence > 0 ? std::min(limits.max_tokens_per_sentence, positions)
                                             : positions;
 }

@@ -18,7 +18,8 @@ absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& reque
                                                 const RequestLimits& limits);
 
 // The most tokens one sentence may have for `model` (without the </s> the
-// engine appends).
+// engine appends): an encoder-decoder model's positions, a language model's
+// any number; and max_tokens_per_sentence when configured.
 int MaxTokensPerSentence(const Model& model, const RequestLimits& limits);
 
 }  // namespace liteformer

@@ -113,6 +113,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     }
     message.set_finished(true);
     *message.mutable_usage() = MakeUsage(served, totals);
+    message.mutable_usage()->set_dropped_prompt_tokens(sentences.front().dropped_prompt_tokens);
     call->Write(std::move(message));
   };
   callbacks.request_done = [call](const ServedModel*, const absl::Status& status,
@@ -141,7 +142,7 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
   TextCallbacks callbacks;
   callbacks.text_done = [response](const ServedModel&, int text,
                                    std::vector<FinishedSentence>& sentences, const RequestTotals&) {
-    const ScoreResult score = ToScoreResult(sentences.front());
+    const ScoreResult score = ToScoreResult(sentences);  // A long text's windows, joined.
     v1::ScoreResult& result = *response->mutable_results(text);
     result.set_log_prob(score.log_prob);
     result.set_num_tokens(score.num_tokens);

@@ -90,18 +90,39 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
   return ids_per_sentence;
 }
 
-absl::StatusOr<SentenceJob> MakeJob(const ServedModel& model, const TextCall& call,
-                                    const DecodingOptions& options, const std::vector<int>& ids,
-                                    const std::string& label) {
+// A sentence's job and its batching length (Job::length).
+struct MadeJob {
+  SentenceJob sentence;
+  int length = 0;
+};
+
+// One job per sentence, or per window of a scored text (score_windows.h).
+absl::StatusOr<std::vector<MadeJob>> MakeJobs(const ServedModel& model, const TextCall& call,
+                                              const DecodingOptions& options,
+                                              const std::vector<int>& ids,
+                                              const std::string& label) {
+  std::vector<MadeJob> made;
+  const int length = static_cast<int>(ids.size()) + 1;
   switch (call.work) {
-    case TextWork::kDecode:
-      return MakeTranslationJob(model.model(), ids, options, label);
-    case TextWork::kScore:
-      return MakeScoringJob(model.model(), {}, ids, label);
-    case TextWork::kGenerate:
-      return MakeGenerationJob(model.model(), ids, options, label);
+    case TextWork::kDecode: {
+      ASSIGN_OR_RETURN(SentenceJob job, MakeTranslationJob(model.model(), ids, options, label));
+      made.push_back({std::move(job), length});
+      break;
+    }
+    case TextWork::kScore: {
+      ASSIGN_OR_RETURN(std::vector<WindowJob> windows,
+                       MakeWindowedScoringJobs(model.model(), ids, model.context_window(), label));
+      for (WindowJob& window : windows) made.push_back({std::move(window.job), window.length});
+      break;
+    }
+    case TextWork::kGenerate: {
+      ASSIGN_OR_RETURN(SentenceJob job, MakeGenerationJob(model.model(), ids, options, label));
+      const int kept_length = length - job.dropped_prompt_tokens;
+      made.push_back({std::move(job), kept_length});
+      break;
+    }
   }
-  return absl::InternalError("unknown work");
+  return made;
 }
 
 absl::Status CheckTexts(const TextCall& call, const RequestLimits& limits) {
@@ -138,20 +159,40 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
       ToEngineOptions(call.options, call.max_tokens, model.model(), context.limits);
   if (!options.ok()) return refuse(&model, options.status());
 
-  std::vector<std::vector<std::vector<int>>> texts;
+  std::vector<std::vector<MadeJob>> texts;
   std::vector<int> sentences_per_text;
   std::vector<int> input_tokens;
   int sentences_before = 0;
+  int jobs_before = 0;
   for (int i = 0; i < static_cast<int>(call.texts.size()); ++i) {
     absl::StatusOr<std::vector<std::vector<int>>> sentences =
         TokenizeText(model, call, i, context.limits, sentences_before);
     if (!sentences.ok()) return refuse(&model, sentences.status());
     int tokens = 0;
-    for (const std::vector<int>& ids : *sentences) tokens += static_cast<int>(ids.size()) + 1;
+    std::vector<MadeJob>& made = texts.emplace_back();
+    for (std::size_t s = 0; s < sentences->size(); ++s) {
+      const std::vector<int>& ids = (*sentences)[s];
+      tokens += static_cast<int>(ids.size()) + 1;
+      const std::string label = sentences->size() == 1
+                                    ? TextLabel(call, i)
+                                    : absl::StrCat(TextLabel(call, i), " sentence ", s);
+      absl::StatusOr<std::vector<MadeJob>> jobs = MakeJobs(model, call, *options, ids, label);
+      if (!jobs.ok()) return refuse(&model, jobs.status());
+      for (MadeJob& job : *jobs) made.push_back(std::move(job));
+    }
+    // A long scored text's windows are jobs like sentences, under the same limit.
+    jobs_before += static_cast<int>(made.size());
+    if (jobs_before > context.limits.max_sentences_per_request) {
+      return refuse(
+          &model,
+          absl::InvalidArgumentError(absl::StrCat(
+              TextLabel(call, i), ": its ", made.size(), " scoring windows bring the request to ",
+              jobs_before,
+              ", over max_sentences_per_request = ", context.limits.max_sentences_per_request)));
+    }
     input_tokens.push_back(tokens);
-    sentences_per_text.push_back(static_cast<int>(sentences->size()));
+    sentences_per_text.push_back(static_cast<int>(made.size()));
     sentences_before += static_cast<int>(sentences->size());
-    texts.push_back(*std::move(sentences));
   }
 
   auto pending = std::make_shared<PendingRequest>(
@@ -171,16 +212,12 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::vector<std::unique_ptr<Job>> jobs;
   for (std::size_t t = 0; t < texts.size(); ++t) {
     for (std::size_t s = 0; s < texts[t].size(); ++s) {
-      const std::string text_label = TextLabel(call, static_cast<int>(t));
-      const std::string label =
-          texts[t].size() == 1 ? text_label : absl::StrCat(text_label, " sentence ", s);
-      absl::StatusOr<SentenceJob> sentence = MakeJob(model, call, *options, texts[t][s], label);
-      if (!sentence.ok()) return refuse(&model, sentence.status());
       auto job = std::make_unique<Job>();
-      job->sentence = *std::move(sentence);
-      job->length = static_cast<int>(texts[t][s].size()) + 1;
+      job->sentence = std::move(texts[t][s].sentence);
+      job->length = texts[t][s].length;
       // A translation takes about as many steps as its source (the default);
-      // a scored text is read in one pass; a generation runs to max_tokens.
+      // a scored text (window) is read in one pass; a generation runs to
+      // max_tokens.
       if (call.work == TextWork::kScore) job->expected_steps = 1;
       if (call.work == TextWork::kGenerate) job->expected_steps = options->max_tokens;
       job->deadline = call.deadline;

@@ -155,3 +155,107 @@ def test_any_64_bit_seed_is_accepted(run_binary: pathlib.Path) -> None:
     assert first.returncode == 0, first.stderr
     assert run([*args, "--seed", "18446744073709551615"], "4 5\n").stdout == first.stdout
     assert run([*args, "--seed", "-1"], "4 5\n").returncode == 2
+
+
+@pytest.fixture(scope="module")
+def short_lm(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    """lm_tied with 24 positions (they are sinusoidal, so any number loads): short
+    lines already need several scoring windows and long prompts lose their beginning."""
+    path = tmp_path_factory.mktemp("short_lm")
+    for item in (DATA / "lm_tied").iterdir():
+        (path / item.name).symlink_to(item)
+    (path / "config.json").unlink()
+    config = json.loads((DATA / "lm_tied" / "config.json").read_text())
+    config["max_target_positions"] = 24
+    (path / "config.json").write_text(json.dumps(config))
+    return path
+
+
+LONG_LINES = "".join(" ".join(str(4 + (i * k) % 44) for i in range(n)) + "\n"
+                     for n, k in [(3, 1), (23, 5), (24, 7), (70, 3), (101, 11)])
+
+
+@pytest.mark.parametrize("context", [None, "0", "1", "12", "23"])
+def test_windowed_scores_match_reference(run_binary: pathlib.Path, short_lm: pathlib.Path,
+                                         context: str | None) -> None:
+    args = ["score", "--model", str(short_lm), "--ids", "--json"]
+    if context is not None:
+        args += ["--context-window", context]
+    engine, reference = both(run_binary, args, LONG_LINES)
+    assert len(engine) == len(reference) == 5
+    for line, e, r in zip(LONG_LINES.splitlines(), engine, reference):
+        assert len(e["token_scores"]) == len(r["token_scores"]) == len(line.split()) + 1
+        assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-4)
+        assert e["score"] == pytest.approx(r["score"], abs=1e-3)
+        assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)
+
+
+def test_a_line_that_fits_scores_as_before_windows(run_binary: pathlib.Path, short_lm: pathlib.Path) -> None:
+    # 23 tokens + </s> = the 24 positions: one window whatever the context, and the
+    # same scores as the 1024-position original.
+    line = LONG_LINES.splitlines()[1] + "\n"
+    scores = [json.loads(run([str(run_binary), "score", "--model", str(model), "--ids", "--json", *extra],
+                             line).stdout)["token_scores"]
+              for model, extra in [(DATA / "lm_tied", []), (short_lm, ["--context-window", "0"]),
+                                   (short_lm, ["--context-window", "23"])]]
+    assert scores[0] == scores[1] == scores[2]
+
+
+def test_a_long_prompt_keeps_its_end_and_reports_the_drop(run_binary: pathlib.Path, short_lm: pathlib.Path) -> None:
+    prompts = "5 6 7\n" + " ".join(str(4 + i % 40) for i in range(40)) + "\n"
+    args = ["generate", "--model", str(short_lm), "--ids", "--json", "--max-tokens", "6", "--beam", "1"]
+    engine, reference = both(run_binary, args, prompts)
+    assert_same_hypotheses(engine, reference)
+    assert [e["dropped_prompt_tokens"] for e in engine] == [r["dropped_prompt_tokens"] for r in reference]
+    assert [e["dropped_prompt_tokens"] for e in engine] == [0, 40 - (24 - 1 - 6)]
+    # The same as the prompt's last 17 tokens given alone.
+    tail = " ".join(prompts.split("\n")[1].split()[-17:]) + "\n"
+    alone = json.loads(run([str(run_binary), *args], tail).stdout)
+    assert alone["hypotheses"] == engine[1]["hypotheses"] and alone["dropped_prompt_tokens"] == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["score", "--context-window", "24"], "--context-window = 24: must be in [0, 23] (the model has 24 positions)"),
+    (["score", "--context-window", "-1"], "--context-window = -1: must be in [0, 23]"),
+    (["score", "--context-window", "x"], None),
+    (["generate", "--context-window", "3"], "--context-window is for scoring with a language model"),
+    (["generate", "--max-tokens", "24"], "--max-tokens 24: must be below max_target_positions 24"),
+])
+def test_bad_window_options_exit_2(run_binary: pathlib.Path, short_lm: pathlib.Path, args: list[str],
+                                   message: str | None) -> None:
+    command = [*args[:1], "--model", str(short_lm), *args[1:]]
+    engine = run([str(run_binary), *command], "4 5\n")
+    reference = run([*REFERENCE, *command], "4 5\n")
+    assert engine.returncode == reference.returncode == 2
+    assert engine.stdout == reference.stdout == ""
+    if message is not None:
+        assert message in engine.stderr.splitlines()[0]
+        assert message in reference.stderr.splitlines()[0]
+    else:
+        assert "--context-window: 'x' is not a number" in engine.stderr
+
+
+def test_context_window_is_refused_on_an_encoder_decoder_model(run_binary: pathlib.Path) -> None:
+    result = run([str(run_binary), "score", "--model", str(DATA / "lsra_dynamic_shared"), "--context-window", "4"],
+                 "4\t5\n")
+    assert result.returncode == 2
+    assert "--context-window is for scoring with a language model" in result.stderr
+
+
+# Three paragraphs of the CC0 1.0 legal code (/usr/share/common-licenses/CC0-1.0;
+# Creative Commons dedicates its legal code to the public domain), 163 to 365
+# tokens with </s>: each needs several windows of the bundled LM's 128 positions.
+# No public-domain novel is available offline, so these long real lines stand in.
+LONG_TEXT = DATA / "text" / "cc0-1.0-long-paragraphs.txt"
+
+
+@pytest.mark.parametrize("context", [[], ["--context-window", "0"], ["--context-window", "100"]])
+def test_long_real_lines_score_alike_on_the_bundled_lm(run_binary: pathlib.Path, context: list[str]) -> None:
+    lines = LONG_TEXT.read_text().splitlines()
+    engine, reference = both(run_binary, ["score", "--model", str(ROOT / "models" / "lm-en"), "--json", *context],
+                             LONG_TEXT.read_text())
+    assert len(engine) == len(reference) == len(lines) == 3
+    for e, r in zip(engine, reference):
+        assert len(e["token_scores"]) == len(r["token_scores"]) > 128
+        assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-4)
+        assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)

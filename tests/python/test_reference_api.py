@@ -95,10 +95,12 @@ def test_generate_continues_the_prompt(lm):
     assert 1 <= len(empty_prompt.tokens) <= 5
 
 
-def test_generate_respects_max_target_positions(lm):
+def test_generate_keeps_the_end_of_a_prompt_too_long_for_the_positions(lm):
     limit = lm.config.max_target_positions
-    with pytest.raises(api.RequestError, match="no room"):
-        api.generate(lm, [[5] * limit], SearchOptions(beam_size=1), max_tokens=4)
+    dropped: list[int] = []
+    [hyps] = api.generate(lm, [[5] * limit], SearchOptions(beam_size=1), max_tokens=4, dropped_out=dropped)
+    assert dropped == [limit - (limit - 1 - 4)]
+    assert 1 <= len(hyps[0].tokens) <= 4 + 1  # and </s>
 
 
 def test_request_errors(mt, lm):

@@ -13,7 +13,11 @@ Conventions shared with the engine:
   forced), then searches with history = [</s>] + prompt; n-gram bans see the
   prompt, min_len / max_len count generated tokens only; max_len =
   min(max_tokens, max_target_positions - 1 - len(prompt)), so prompt + generated
-  tokens (including </s>) never exceed max_target_positions.
+  tokens (including </s>) never exceed max_target_positions; a prompt too long for
+  that keeps only its last max_target_positions - 1 - max_tokens tokens
+  (prompt_tokens_to_drop), so the whole budget stays available.
+- score (language model): a text of any length, in the windows of score_windows.py
+  (context_window context tokens; None: half the positions).
 - sampling returns one hypothesis per sentence, seeded with options.seed.
 - a search that finds no hypothesis (only when bans exclude every token, see
   search/bans.py) yields an empty hypothesis list for that sentence.
@@ -24,6 +28,7 @@ Conventions shared with the engine:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Optional, TypeVar
 
@@ -33,6 +38,7 @@ from .config import DecodingDefaults, ModelConfig
 from .dictionary import EOS, PAD, Dictionary
 from .macs import count_macs
 from .model_dir import LoadedModel
+from .score_windows import context_window_problem, default_context_window, score_windows
 from .search import (
     Hypothesis,
     ScoreResult,
@@ -201,22 +207,31 @@ def translate(loaded: LoadedModel, sources: list[list[int]], options: SearchOpti
     return results
 
 
+def prompt_tokens_to_drop(positions: int, prompt_tokens: int, max_tokens: int) -> int:
+    """How many of a prompt's first tokens generation drops so that </s> + prompt + max_tokens fit."""
+    room = max(0, positions - 1 - max_tokens)
+    return max(0, prompt_tokens - room)
+
+
 @torch.no_grad()
 def generate(loaded: LoadedModel, prompts: list[list[int]], options: SearchOptions,
-             max_tokens: int, macs_out: Optional[list[int]] = None) -> list[list[Hypothesis]]:
+             max_tokens: int, macs_out: Optional[list[int]] = None,
+             dropped_out: Optional[list[int]] = None) -> list[list[Hypothesis]]:
     """Continuations (generated tokens only, ending with </s>) of each prompt (ids, possibly empty).
 
-    If macs_out is given, each prompt's executed_macs (prompt steps included) is appended to it.
+    If macs_out is given, each prompt's executed_macs (prompt steps included) is appended to it;
+    if dropped_out is given, how many of each prompt's first tokens were dropped.
     """
     _require(loaded, True, "generate")
     limit = loaded.config.max_target_positions
     results: list[list[Hypothesis]] = []
     for n, prompt in enumerate(prompts):
         _check_ids(prompt, len(loaded.target_dict), _label("prompt", n, len(prompts)))
+        dropped = prompt_tokens_to_drop(limit, len(prompt), max_tokens)
+        prompt = prompt[dropped:]
+        if dropped_out is not None:
+            dropped_out.append(dropped)
         max_len = min(max_tokens, limit - 1 - len(prompt))
-        if max_len < 0:
-            raise RequestError(f"{_label('prompt', n, len(prompts))}: {len(prompt)} tokens leave no room within "
-                               f"max_target_positions {limit}")
         history = [EOS] + list(prompt)
         rows = search_rows(options)
         decoder = CountingDecoder(loaded.model.step_decoder(None, rows=rows))
@@ -230,11 +245,14 @@ def generate(loaded: LoadedModel, prompts: list[list[int]], options: SearchOptio
 
 
 @torch.no_grad()
-def score(loaded: LoadedModel, pairs: list[tuple[Optional[list[int]], list[int]]]) -> list[ScoreResult]:
+def score(loaded: LoadedModel, pairs: list[tuple[Optional[list[int]], list[int]]],
+          context_window: Optional[int] = None) -> list[ScoreResult]:
     """Teacher-forced log-probs of each target (ids WITHOUT </s>; </s> is appended and scored).
 
     Seq2seq models take (source, target) pairs; a language model takes (None, text)
-    and scores `w1 .. wn </s>` from the inputs `</s> w1 .. wn`.
+    and scores `w1 .. wn </s>` from the inputs `</s> w1 .. wn`, a text of any length
+    in windows (score_windows.py) with `context_window` context tokens (None: half
+    the positions).
     """
     config = loaded.config
     results: list[ScoreResult] = []
@@ -242,26 +260,49 @@ def score(loaded: LoadedModel, pairs: list[tuple[Optional[list[int]], list[int]]
         label = "" if len(pairs) == 1 else f"pair {n} "  # message prefix
         _check_ids(target, len(loaded.target_dict), f"{label}target")
         targets = list(target) + [EOS]
+        if config.is_language_model:
+            if source is not None:
+                raise RequestError(f"{label}a language model scores a text alone, without a source")
+            results.append(_score_in_windows(loaded, target, context_window))
+            continue
         if len(targets) > config.max_target_positions:
             raise RequestError(f"{label}target: {len(targets)} tokens with </s> exceed max_target_positions "
                                f"{config.max_target_positions}")
         prev = torch.tensor([[EOS] + list(target)])
-        if config.is_language_model:
-            if source is not None:
-                raise RequestError(f"{label}a language model scores a text alone, without a source")
-            log_probs = loaded.model(None, prev)
-        else:
-            if source is None:
-                raise RequestError(f"{label}an encoder-decoder model needs a source")
-            assert loaded.source_dict is not None
-            _check_ids(source, len(loaded.source_dict), f"{label}source")
-            src = list(source) + [EOS]
-            if len(src) > config.max_source_positions:
-                raise RequestError(f"{label}source: {len(src)} tokens with </s> exceed max_source_positions "
-                                   f"{config.max_source_positions}")
-            log_probs = loaded.model(torch.tensor([src]), prev)
+        if source is None:
+            raise RequestError(f"{label}an encoder-decoder model needs a source")
+        assert loaded.source_dict is not None
+        _check_ids(source, len(loaded.source_dict), f"{label}source")
+        src = list(source) + [EOS]
+        if len(src) > config.max_source_positions:
+            raise RequestError(f"{label}source: {len(src)} tokens with </s> exceed max_source_positions "
+                               f"{config.max_source_positions}")
+        log_probs = loaded.model(torch.tensor([src]), prev)
         results.extend(score_targets(log_probs, torch.tensor([targets]), [len(targets)]))
     return results
+
+
+def _score_in_windows(loaded: LoadedModel, text: list[int], context_window: Optional[int]) -> ScoreResult:
+    """A language model's text scored window by window, each window a fresh forward pass."""
+    positions = loaded.config.max_target_positions
+    context = default_context_window(positions) if context_window is None else context_window
+    problem = context_window_problem(context, positions, "context_window")
+    if problem is not None:
+        raise RequestError(problem)
+    inputs = [EOS] + list(text)
+    targets = list(text) + [EOS]
+    token_scores: list[float] = []
+    for window in score_windows(len(targets), positions, context):
+        prev = torch.tensor([inputs[window.input_begin:window.target_end]])
+        context_inputs = window.target_begin - window.input_begin
+        log_probs = loaded.model(None, prev)[:, context_inputs:]
+        scored = targets[window.target_begin:window.target_end]
+        [part] = score_targets(log_probs, torch.tensor([scored]), [len(scored)])
+        token_scores.extend(part.token_scores)
+    total = 0.0
+    for v in token_scores:
+        total += v
+    return ScoreResult(token_scores, total, len(token_scores), math.exp(-total / len(token_scores)))
 
 
 class TextCodec:
