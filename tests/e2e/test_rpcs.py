@@ -196,7 +196,7 @@ def test_multi_sentence_text_is_translated_sentence_by_sentence(stubs: Any, tran
     separate = translator.Translate(stubs.pb.TranslateRequest(texts=sentences), timeout=TIMEOUT)
     assert best(joined.results[0]).text == "\n".join(best(r).text for r in separate.results)
     engine = engine_run("translate", data_dir / "lsra_dynamic_shared", sentences)
-    assert best(joined.results[0]).text == " ".join(e["hypotheses"][0]["text"] for e in engine)
+    assert best(joined.results[0]).text == "\n".join(e["hypotheses"][0]["text"] for e in engine)
 
 
 def test_no_split_without_whitespace_after_the_mark(stubs: Any, translator: Any, engine_run: Any,
