@@ -33,8 +33,14 @@ absl::StatusOr<std::string> ResolveHost(const std::string& host) {
 
 }  // namespace
 
+// Retries: UNAVAILABLE (a refused or unreachable server) is tried again up
+// to 4 times, after the server's grpc-retry-pushback-ms when it sends one
+// (-1: never), else with backoff. retryThrottling stops retrying while most
+// calls fail (fewer than half of 10 tokens left; a failure costs 1, a success
+// earns 0.1): an overloaded server must not get each refused call 5 times.
 const char kServiceConfigJson[] = R"json({
   "loadBalancingConfig": [{"round_robin": {}}],
+  "retryThrottling": {"maxTokens": 10, "tokenRatio": 0.1},
   "healthCheckConfig": {"serviceName": ""},
   "methodConfig": [{
     "name": [

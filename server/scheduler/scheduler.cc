@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/search/sentence_jobs.h"
 #include "engine/tensor/compute_context.h"
+#include "server/scheduler/retry_hint.h"
 #include "spdlog/spdlog.h"
 
 namespace liteformer {
@@ -93,6 +94,10 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
   return absl::OkStatus();
 }
 
+// The least a refused client is told to wait: a retry sooner than a few
+// steps would meet the same queue.
+constexpr absl::Duration kMinRetryAfter = absl::Milliseconds(50);
+
 absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, absl::Time now) {
   // An empty queue takes anything: a request larger than the whole queue
   // would otherwise be refused for good, not "retry later", and with
@@ -100,19 +105,25 @@ absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& job
   if (queue_.empty()) return absl::OkStatus();
   if (queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
     Add(metrics_.refused_queue_full, 1);
-    return absl::UnavailableError(absl::StrCat("the queue of model '", name_, "' is full (",
-                                               queue_.size(), " of ", options_.max_queue_size,
-                                               " sentences waiting); retry later"));
+    absl::Status full = absl::UnavailableError(
+        absl::StrCat("the queue of model '", name_, "' is full (", queue_.size(), " of ",
+                     options_.max_queue_size, " sentences waiting); retry later"));
+    SetRetryAfter(full, std::max(ExpectedWaitLocked(), kMinRetryAfter));
+    return full;
   }
   if (!throughput_.known()) return absl::OkStatus();
   const absl::Duration wait = ExpectedWaitLocked();
   if (wait > options_.max_queue_wait) {
     Add(metrics_.refused_queue_wait, 1);
-    return absl::UnavailableError(absl::StrCat(
+    absl::Status overloaded = absl::UnavailableError(absl::StrCat(
         "model '", name_, "' is overloaded: its queue holds about ",
         absl::FormatDuration(absl::Milliseconds(absl::ToInt64Milliseconds(wait))),
         " of work, over max_queue_wait_ms = ", absl::ToInt64Milliseconds(options_.max_queue_wait),
         "; retry later"));
+    // When the queue would have drained to the bound, at the measured rate:
+    // a client retrying sooner would only be refused again.
+    SetRetryAfter(overloaded, std::max(wait - options_.max_queue_wait, kMinRetryAfter));
+    return overloaded;
   }
   // The request's own decoding: its largest sentence, sharing a batch of
   // the usual size, at one worker's rate.
@@ -131,11 +142,14 @@ absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& job
     const auto ms = [](absl::Duration d) {
       return absl::FormatDuration(absl::Milliseconds(absl::ToInt64Milliseconds(d)));
     };
-    return absl::UnavailableError(
+    absl::Status late = absl::UnavailableError(
         absl::StrCat("model '", name_, "' cannot finish the request within its deadline: about ",
                      ms(wait), " of queued work and ", ms(own), " to decode it, with ",
                      ms(std::max(deadline - now, absl::ZeroDuration())),
                      " left; retry later or with a longer deadline"));
+    // gRPC's retries keep the call's deadline: retrying it cannot help.
+    SetRetryAfter(late, absl::Milliseconds(-1));
+    return late;
   }
   return absl::OkStatus();
 }

@@ -72,10 +72,14 @@ class CallRecord {
   absl::Time start_;
 };
 
+// A refusal's retry hint (retry_hint.h) as trailing metadata of `rpc`.
+void AddRetryMetadata(grpc::CallbackServerContext* rpc, const absl::Status& status);
+
 class UnaryCall : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(ServerMetrics& metrics, CallTracker& tracker, std::string method)
-      : record_(metrics, tracker, std::move(method)) {}
+  UnaryCall(ServerMetrics& metrics, CallTracker& tracker, std::string method,
+            grpc::CallbackServerContext* rpc)
+      : record_(metrics, tracker, std::move(method)), rpc_(rpc) {}
 
   CallRecord& record() { return record_; }
   const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
@@ -84,6 +88,7 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 
   void Complete(const absl::Status& status) {
     record_.Finish(status, *cancelled_);
+    AddRetryMetadata(rpc_, status);
     Finish(ToGrpcStatus(status));
   }
 
@@ -92,14 +97,16 @@ class UnaryCall : public grpc::ServerUnaryReactor {
 
  private:
   CallRecord record_;
+  grpc::CallbackServerContext* rpc_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 template <typename Response>
 class StreamCall : public grpc::ServerWriteReactor<Response> {
  public:
-  StreamCall(ServerMetrics& metrics, CallTracker& tracker, std::string method)
-      : record_(metrics, tracker, std::move(method)) {}
+  StreamCall(ServerMetrics& metrics, CallTracker& tracker, std::string method,
+             grpc::CallbackServerContext* rpc)
+      : record_(metrics, tracker, std::move(method)), rpc_(rpc) {}
 
   CallRecord& record() { return record_; }
   const std::shared_ptr<std::atomic<bool>>& cancelled() const { return cancelled_; }
@@ -128,6 +135,8 @@ class StreamCall : public grpc::ServerWriteReactor<Response> {
     {
       std::lock_guard<std::mutex> lock(mu_);
       closing_ = true;
+      // Trailing metadata may be added until Finish.
+      AddRetryMetadata(rpc_, status);
       final_status_ = ToGrpcStatus(status);
       // On failure drop what is not yet being written (front() may be in flight).
       if (!status.ok()) {
@@ -170,6 +179,7 @@ class StreamCall : public grpc::ServerWriteReactor<Response> {
 
  private:
   CallRecord record_;
+  grpc::CallbackServerContext* rpc_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::mutex mu_;
   std::deque<Response> pending_;  // front() is being written while writing_.

@@ -74,7 +74,8 @@ struct GenerateState {
 
 grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     grpc::CallbackServerContext* rpc, const v1::GenerateRequest* request) {
-  auto* call = new StreamCall<v1::GenerateResponse>(context_.metrics, context_.calls, "Generate");
+  auto* call =
+      new StreamCall<v1::GenerateResponse>(context_.metrics, context_.calls, "Generate", rpc);
   auto state = std::make_shared<GenerateState>();
   TextCall text_call;
   text_call.task = Task::kLanguageModeling;
@@ -126,7 +127,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
 grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContext* rpc,
                                                       const v1::ScoreRequest* request,
                                                       v1::ScoreResponse* response) {
-  auto* call = new UnaryCall(context_.metrics, context_.calls, "Score");
+  auto* call = new UnaryCall(context_.metrics, context_.calls, "Score", rpc);
   // Pre-sized for texts within the limit only: a larger request is refused.
   if (request->texts_size() <= context_.limits.max_texts_per_request) {
     for (int i = 0; i < request->texts_size(); ++i) response->add_results();

@@ -15,7 +15,7 @@ class ModelService final : public v1::ModelService::CallbackService {
   grpc::ServerUnaryReactor* ListModels(grpc::CallbackServerContext* rpc,
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override {
-    auto* call = new UnaryCall(context_.metrics, context_.calls, "ListModels");
+    auto* call = new UnaryCall(context_.metrics, context_.calls, "ListModels", rpc);
     for (const auto& model : context_.registry.models()) *response->add_models() = model->info();
     call->Complete(absl::OkStatus());
     return call;

@@ -28,7 +28,7 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
     ServiceContext& context, Task task, const char* method, grpc::CallbackServerContext* rpc,
     const std::string& model, const google::protobuf::RepeatedPtrField<std::string>& texts,
     const v1::DecodingOptions& options, Response* response) {
-  auto* call = new UnaryCall(context.metrics, context.calls, method);
+  auto* call = new UnaryCall(context.metrics, context.calls, method, rpc);
   // Pre-sized for texts within the limit only: a larger request is refused.
   if (texts.size() <= context.limits.max_texts_per_request) {
     for (int i = 0; i < texts.size(); ++i) response->add_results();
@@ -69,7 +69,7 @@ grpc::ServerUnaryReactor* SummarizerService::Summarize(grpc::CallbackServerConte
 grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::TranslateStream(
     grpc::CallbackServerContext* rpc, const v1::TranslateRequest* request) {
   auto* call = new StreamCall<v1::TranslateStreamResponse>(context_.metrics, context_.calls,
-                                                           "TranslateStream");
+                                                           "TranslateStream", rpc);
   const bool with_scores = request->options().return_scores();
   TextCallbacks callbacks;
   callbacks.text_done = [call, with_scores, request](const ServedModel& served, int text,

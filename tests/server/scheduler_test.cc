@@ -13,6 +13,7 @@
 #include "engine/search/offline_decoding.h"
 #include "engine/search/sentence_jobs.h"
 #include "gtest/gtest.h"
+#include "server/scheduler/retry_hint.h"
 
 namespace liteformer {
 namespace {
@@ -197,6 +198,9 @@ TEST_P(AdmissionTest, ARequestOverMaxQueueWaitIsRefused) {
   EXPECT_NE(refused.message().find("max_queue_wait_ms"), std::string::npos) << refused;
   EXPECT_EQ(jobs.size(), 1u) << "a refused job stays with the caller";
   EXPECT_EQ(metrics.refused_queue_wait->value(), 1);
+  // The client is told when the queue will have drained to the bound.
+  ASSERT_TRUE(RetryAfter(refused).has_value());
+  EXPECT_GE(*RetryAfter(refused), absl::Milliseconds(50));
 }
 
 TEST_P(AdmissionTest, ARequestThatCannotMeetItsDeadlineIsRefused) {
@@ -218,10 +222,22 @@ TEST_P(AdmissionTest, ARequestThatCannotMeetItsDeadlineIsRefused) {
   EXPECT_NE(refused.message().find("deadline"), std::string::npos) << refused;
   EXPECT_EQ(jobs.size(), 2u);
   EXPECT_EQ(metrics.refused_deadline->value(), 1);
+  // Retrying cannot help: gRPC's retries keep the call's deadline.
+  EXPECT_EQ(RetryAfter(refused), absl::Milliseconds(-1));
 
   // Without a deadline, or with room in it, the same work is admitted.
   jobs[1]->deadline = absl::Now() + absl::Hours(1);
   EXPECT_TRUE(scheduler.Submit(jobs).ok());
+}
+
+TEST(RetryHintTest, RidesOnTheStatus) {
+  absl::Status status = absl::UnavailableError("busy");
+  EXPECT_FALSE(RetryAfter(status).has_value());
+  SetRetryAfter(status, absl::Milliseconds(250));
+  EXPECT_EQ(RetryAfter(status), absl::Milliseconds(250));
+  EXPECT_EQ(status.message(), "busy");
+  SetRetryAfter(status, absl::Seconds(-3));  // Any negative: never.
+  EXPECT_EQ(RetryAfter(status), absl::Milliseconds(-1));
 }
 
 INSTANTIATE_TEST_SUITE_P(Batching, AdmissionTest, ::testing::Bool(),
