@@ -16,9 +16,11 @@ For each:
   3. 3x saturation, open loop (Poisson arrivals) for --seconds, every call
      with a --deadline: goodput (OK texts/s, a late call ends DEADLINE_EXCEEDED)
      as a share of saturation, admitted calls' latency, refusals;
-  4. recovery: when the arrivals stop, one short call at a time; recovery is
-     the time from the stop to the first probe after which every probe is
-     within 1.5x the unloaded p50.
+  4. recovery: when the arrivals stop, one short call at a time, each from a
+     fresh liteformer-load (so each pays a connection: the unloaded figure it
+     is held to is measured the same way, 15 probes before the load); recovery
+     is the time from the stop to the first probe after which every probe is
+     within 1.5x that unloaded p50.
 Goodput is counted in requests and in output tokens (calls that finish under
 deadlines lean short, so a request rate flatters). Targets: goodput >= 90% of
 saturation; admitted p99 <= 2 x max_queue_wait +
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import statistics
 import subprocess
 import tempfile
 import time
@@ -59,7 +62,7 @@ def recovery_seconds(probes: list[tuple[float, float | None]], bound_ms: float) 
 
 
 def overload(port: int, texts: pathlib.Path, short: pathlib.Path, rate: float, seconds: float,
-             deadline: float, beam: int, unloaded_p50: float) -> dict:
+             deadline: float, beam: int, probe_p50: float) -> dict:
     warmup = 2.0
     command = load_command(port, texts, seconds, beam, rate=rate, deadline=deadline,
                            warmup=warmup)
@@ -87,7 +90,7 @@ def overload(port: int, texts: pathlib.Path, short: pathlib.Path, rate: float, s
         "admitted_p99_ms": report["latency_ms"]["p99"],
         "compute_p99_ms": report.get("server_compute_ms", {}).get("p99", float("nan")),
         "queue_p99_ms": report.get("server_queue_ms", {}).get("p99", float("nan")),
-        "recovery_s": recovery_seconds(probes, 1.5 * unloaded_p50),
+        "recovery_s": recovery_seconds(probes, 1.5 * probe_p50),
         "probes": [[round(at, 3), latency] for at, latency in probes],
     }
 
@@ -130,15 +133,18 @@ def main() -> int:
             if label == "baseline":
                 saturation = closed["requests_per_second"]
             unloaded_p50 = unloaded["latency_ms"]["p50"]
+            probe_p50 = statistics.median(probe(server.port, short, args.beam) or float("inf")
+                                          for _ in range(15))
             row = overload(server.port, texts, short, 3 * saturation, args.seconds,
-                           args.deadline, args.beam, unloaded_p50)
+                           args.deadline, args.beam, probe_p50)
         finally:
             server.stop()
         if label == "baseline":
             saturation_tokens = closed["output_tokens_per_second"]
         # Requests and tokens: under deadlines the calls that finish lean
         # short, so a request rate flatters; tokens count the work done.
-        row.update(unloaded_p50_ms=unloaded_p50, saturation_rps=closed["requests_per_second"],
+        row.update(unloaded_p50_ms=unloaded_p50, unloaded_probe_p50_ms=probe_p50,
+                   saturation_rps=closed["requests_per_second"],
                    saturation_tokens_per_second=closed["output_tokens_per_second"],
                    goodput_share=row["goodput_rps"] / saturation,
                    goodput_tokens_share=row["goodput_tokens_per_second"] / saturation_tokens)
@@ -148,7 +154,8 @@ def main() -> int:
               f"goodput {row['goodput_rps']:5.1f}/s = {100 * row['goodput_share']:3.0f}% of "
               f"saturation ({100 * row['goodput_tokens_share']:3.0f}% in tokens), admitted p50 {row['admitted_p50_ms']:6.0f} ms p99 "
               f"{row['admitted_p99_ms']:6.0f} ms (compute p99 {row['compute_p99_ms']:4.0f} ms), "
-              f"refused/failed {row['errors']}, recovery {row['recovery_s']:.2f} s", flush=True)
+              f"refused/failed {row['errors']}, recovery {row['recovery_s']:.2f} s (probe p50 "
+              f"{probe_p50:.1f} ms unloaded)", flush=True)
     base, admission = results["baseline"], results["admission"]
     print(f"admission / baseline: goodput {admission['goodput_rps'] / base['goodput_rps']:.2f}x, "
           f"admitted p99 {admission['admitted_p99_ms'] / base['admitted_p99_ms']:.2f}x, "

@@ -21,6 +21,8 @@ commands:
 options (unset = the model's default from config.json):
   --ids                 input and output are space-separated token ids (no final </s>)
   --json                one JSON object per line
+  --split-sentences     translate: split each line into sentences (as the server does),
+                        translate each alone and keep the line's spacing and list markers
   --threads N           intra-op threads (default 1)
   --batch-size N        lines decoded together (default 16)
   --beam N  --lenpen X  --max-len-a A  --max-len-b B  --min-len N
@@ -103,8 +105,10 @@ absl::StatusOr<RunOptions> ParseRunOptions(const std::vector<std::string>& args)
       value = flag.substr(eq + 1);
       flag = flag.substr(0, eq);
     }
-    if (flag == "--ids" || flag == "--json" || flag == "--sampling" || flag == "--no-sampling") {
+    if (flag == "--ids" || flag == "--json" || flag == "--sampling" || flag == "--no-sampling" ||
+        flag == "--split-sentences") {
       if (value) return absl::InvalidArgumentError(absl::StrCat(flag, " takes no value"));
+      if (flag == "--split-sentences") options.split_sentences = true;
       if (flag == "--ids") options.ids = true;
       if (flag == "--json") options.json = true;
       if (flag == "--sampling") options.sampling = true;
@@ -125,6 +129,9 @@ absl::StatusOr<RunOptions> ParseRunOptions(const std::vector<std::string>& args)
   if (options.model_dir.empty()) return absl::InvalidArgumentError("--model DIR is required");
   if (options.threads < 1) return absl::InvalidArgumentError("--threads must be at least 1");
   if (options.batch_size < 1) return absl::InvalidArgumentError("--batch-size must be at least 1");
+  if (options.split_sentences && (options.command != RunCommand::kTranslate || options.ids)) {
+    return absl::InvalidArgumentError("--split-sentences is for translate, without --ids");
+  }
   return options;
 }
 

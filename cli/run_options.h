@@ -19,6 +19,10 @@ struct RunOptions {
   std::string model_dir;
   bool ids = false;
   bool json = false;
+  // translate: each line is split into sentences by the server's splitter
+  // (the model's source language), each translated alone, and the line put
+  // back together around them.
+  bool split_sentences = false;
   int threads = 1;
   int batch_size = 16;
   std::optional<int> beam;

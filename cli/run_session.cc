@@ -10,6 +10,7 @@
 #include "engine/search/offline_decoding.h"
 #include "engine/search/score_windows.h"
 #include "engine/search/sentence_jobs.h"
+#include "engine/text/language.h"
 #include "engine/text/utf8.h"
 #include "engine/util/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -148,19 +149,71 @@ RunSession::Line RunSession::Parse(const std::string& raw) const {
     assign(ParseSentence(fields[1], false), line.target);
   } else if (options_.command == RunCommand::kScore) {
     assign(ParseSentence(text, false), line.target);
+  } else if (options_.split_sentences) {
+    line.text = text;
+    line.layout = SegmentText(text, LanguageFromCode(model_->config().source_lang));
+    for (const TextSegment& segment : line.layout) {
+      if (!segment.is_sentence()) continue;
+      assign(ParseSentence(std::string(segment.In(text)), true), line.sentences.emplace_back());
+    }
+    // A line of list markers alone has no sentence: it is translated whole.
+    if (line.sentences.empty()) {
+      line.layout.clear();
+      assign(ParseSentence(text, true), line.sentences.emplace_back());
+    }
   } else {
     assign(ParseSentence(text, options_.command != RunCommand::kGenerate), line.source);
   }
   return line;
 }
 
+void RunSession::RunSplitBatch(std::vector<Line*>& lines) {
+  std::vector<std::vector<int>> inputs;
+  for (Line* line : lines) {
+    for (const std::vector<int>& ids : line->sentences) inputs.push_back(ids);
+  }
+  auto results = Translate(ctx_, *model_, inputs, decoding_);
+  if (!results.ok()) {
+    for (Line* line : lines) line->status = results.status();
+    return;
+  }
+  std::size_t next = 0;
+  for (Line* line : lines) {
+    std::vector<std::string> texts;
+    nlohmann::json sentences = nlohmann::json::array();
+    for (std::size_t s = 0; s < line->sentences.size(); ++s) {
+      const DecodeResult& result = (*results)[next++];
+      if (absl::Status status =
+              FinishedSentenceStatus(result.hypotheses, result.non_finite, options_.model_dir);
+          !status.ok()) {
+        line->status = status;
+        continue;
+      }
+      texts.push_back(TextOf(result.hypotheses[0].tokens));
+      if (options_.json) sentences.push_back(nlohmann::json::parse(FormatHypotheses(result)));
+    }
+    if (!line->status.ok()) continue;
+    absl::StatusOr<std::string> text = line->layout.empty()
+                                           ? absl::StatusOr<std::string>(texts.front())
+                                           : Reassemble(line->layout, line->text, texts);
+    if (!text.ok()) {
+      line->status = text.status();
+      continue;
+    }
+    line->output =
+        options_.json ? nlohmann::json{{"text", *text}, {"sentences", sentences}}.dump() : *text;
+  }
+}
+
+std::string RunSession::TextOf(const std::vector<int>& tokens) const {
+  std::vector<int> without_eos(tokens.begin(), tokens.end());
+  if (!without_eos.empty() && without_eos.back() == kEos) without_eos.pop_back();
+  absl::StatusOr<std::string> text = codec_->Decode(without_eos);
+  return text.ok() ? *text : std::string();
+}
+
 std::string RunSession::FormatHypotheses(const DecodeResult& result) const {
-  auto text_of = [&](const std::vector<int>& tokens) -> std::string {
-    std::vector<int> without_eos(tokens.begin(), tokens.end());
-    if (!without_eos.empty() && without_eos.back() == kEos) without_eos.pop_back();
-    absl::StatusOr<std::string> text = codec_->Decode(without_eos);
-    return text.ok() ? *text : std::string();
-  };
+  auto text_of = [&](const std::vector<int>& tokens) { return TextOf(tokens); };
   if (!options_.json) {
     if (result.hypotheses.empty()) return "";
     const std::vector<int>& best = result.hypotheses[0].tokens;
@@ -190,6 +243,7 @@ void RunSession::RunBatch(std::vector<Line>& lines) {
   auto fail_all = [&](const absl::Status& status) {
     for (Line* line : valid) line->status = status;
   };
+  if (options_.split_sentences) return RunSplitBatch(valid);
   if (options_.command == RunCommand::kScore) {
     std::vector<std::pair<std::vector<int>, std::vector<int>>> pairs;
     for (Line* line : valid) pairs.emplace_back(line->source, line->target);

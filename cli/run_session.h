@@ -13,6 +13,7 @@
 #include "engine/models/model.h"
 #include "engine/search/decoding_options.h"
 #include "engine/tensor/compute_context.h"
+#include "engine/text/sentence_splitter.h"
 #include "engine/text/text_codec.h"
 
 namespace liteformer {
@@ -31,6 +32,10 @@ class RunSession {
     std::vector<int> target;  // score only.
     absl::Status status;
     std::string output;
+    // --split-sentences: the line, its segments and its sentences' ids.
+    std::string text;
+    std::vector<TextSegment> layout;
+    std::vector<std::vector<int>> sentences;
   };
 
   RunSession(const RunOptions& options, std::shared_ptr<const Model> model)
@@ -38,7 +43,12 @@ class RunSession {
   Line Parse(const std::string& text) const;
   absl::StatusOr<std::vector<int>> ParseSentence(const std::string& text, bool source) const;
   void RunBatch(std::vector<Line>& lines);
+  // RunBatch for --split-sentences: every sentence of every line in one
+  // batch, each line then reassembled around its translations.
+  void RunSplitBatch(std::vector<Line*>& lines);
   std::string FormatHypotheses(const struct DecodeResult& result) const;
+  // A hypothesis' text (without its </s>); empty if it cannot be decoded.
+  std::string TextOf(const std::vector<int>& tokens) const;
 
   RunOptions options_;
   std::shared_ptr<const Model> model_;

@@ -131,6 +131,9 @@ def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
     (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--topp", "1.5"], "top_p = 1.5: must be in (0, 1]"),
     (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--lenpen", "1e30"],
      "length_penalty = 1e+30: must be in [-10, 10]"),
+    (["score", "--model", str(DATA / "lm_tied"), "--split-sentences"], "--split-sentences is for translate"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--ids", "--split-sentences"],
+     "--split-sentences is for translate, without --ids"),
 ])
 def test_bad_options_exit_2_with_one_line(run_binary: pathlib.Path, args: list[str], message: str) -> None:
     result = run([str(run_binary), *args], "4 5\n")
@@ -259,3 +262,23 @@ def test_long_real_lines_score_alike_on_the_bundled_lm(run_binary: pathlib.Path,
         assert len(e["token_scores"]) == len(r["token_scores"]) > 128
         assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-4)
         assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)
+
+
+def test_split_sentences_translates_each_sentence_alone_and_keeps_the_line(run_binary: pathlib.Path) -> None:
+    """The server's splitter (the model's source language, here English): "Dr."
+    does not end a sentence, the list marker and the spacing stay as they were."""
+    model = ROOT / "models" / "en-de"
+    if not (model / "config.json").exists():
+        pytest.skip("models/en-de is missing")
+    sentences = ["Dr. Smith wrote the guide.", "Then he left.", "It works!"]
+    alone = run([str(run_binary), "translate", "--model", str(model)], "".join(s + "\n" for s in sentences))
+    assert alone.returncode == 0, alone.stderr
+    first, second, third = alone.stdout.splitlines()
+    lines = f"{sentences[0]} {sentences[1]}\n- {sentences[2]}\n"
+    split = run([str(run_binary), "translate", "--model", str(model), "--split-sentences"], lines)
+    assert split.returncode == 0, split.stderr
+    assert split.stdout.splitlines() == [f"{first} {second}", f"- {third}"]
+    as_json = run([str(run_binary), "translate", "--model", str(model), "--split-sentences", "--json"], lines)
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [row["text"] for row in rows] == [f"{first} {second}", f"- {third}"]
+    assert [len(row["sentences"]) for row in rows] == [2, 1]
