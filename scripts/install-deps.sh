@@ -36,6 +36,8 @@ test_packages=(
   # optimized BLAS for PyTorch (benchmarks; scripts/test.sh's second pytest run
   # under other OpenBLAS kernels)
   libopenblas0-pthread
+  # the libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer runtimes
+  clang libclang-rt-14-dev
 )
 
 case "${1:-}" in

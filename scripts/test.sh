@@ -2,7 +2,8 @@
 # The README's test command: installs the Debian packages, builds, and runs
 # every test (ctest: unit, parity, integration; pytest: tools/, twice: under
 # this machine's OpenBLAS kernels and under others), then the same
-# ctest suite again in an ASan/UBSan build. Exits non-zero if anything failed.
+# ctest suite again in an ASan/UBSan build, then each libFuzzer target for a
+# bounded time (scripts/fuzz.sh). Exits non-zero if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,11 @@ if [ "${LITEFORMER_SKIP_SANITIZERS:-0}" != "1" ]; then
     -DLITEFORMER_SANITIZE=ON -DLITEFORMER_BUILD_BENCH=OFF
   stage "build (asan+ubsan)" cmake --build build-asan -j"${jobs}"
   stage "ctest (asan+ubsan)" ctest --test-dir build-asan --output-on-failure -j"${jobs}" -LE no_sanitizer
+fi
+
+# libFuzzer targets (fuzz/), built with clang, each for a bounded time.
+if [ "${LITEFORMER_SKIP_FUZZ:-0}" != "1" ]; then
+  stage "fuzz (${LITEFORMER_FUZZ_SECONDS:-60} s per target)" bash scripts/fuzz.sh
 fi
 
 if ((${#failed[@]})); then

@@ -115,7 +115,10 @@ absl::Status SafetensorsFile::ParseHeader() {
 
   const std::span<const std::uint8_t> data = bytes.subspan(8 + header_len);
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
-  for (const auto& [name, entry] : header.items()) {
+  for (const auto& item : header.items()) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+    const std::string& name = item.key();
+    const auto& entry = item.value();
     if (name == "__metadata__") continue;
     auto tensor_error = [&](absl::string_view what) {
       return error(absl::StrCat("tensor '", name, "': ", what));

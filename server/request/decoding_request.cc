@@ -34,9 +34,8 @@ int MaxTokensPerSentence(const Model& model, const RequestLimits& limits) {
 }
 
 absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& request,
-                                                std::uint32_t max_tokens, const Model& model,
+                                                std::uint32_t max_tokens, const ModelConfig& config,
                                                 const RequestLimits& limits) {
-  const ModelConfig& config = model.config();
   DecodingOptions options = DecodingOptions::FromDefaults(config.decoding);
   const int max_length_limit = limits.max_length > 0
                                    ? std::min(limits.max_length, config.max_target_positions - 1)

@@ -14,8 +14,13 @@ namespace liteformer {
 // INVALID_ARGUMENT names the option, its value and the limit it breaks.
 // `max_tokens` is GenerateRequest.max_tokens (0 for the other RPCs).
 absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& request,
-                                                std::uint32_t max_tokens, const Model& model,
+                                                std::uint32_t max_tokens, const ModelConfig& config,
                                                 const RequestLimits& limits);
+inline absl::StatusOr<DecodingOptions> ToEngineOptions(const v1::DecodingOptions& request,
+                                                       std::uint32_t max_tokens, const Model& model,
+                                                       const RequestLimits& limits) {
+  return ToEngineOptions(request, max_tokens, model.config(), limits);
+}
 
 // The most tokens one sentence may have for `model` (without the </s> the
 // engine appends): an encoder-decoder model's positions, a language model's
