@@ -36,7 +36,7 @@ import subprocess
 import tempfile
 import time
 
-from run_server_bench import BIN, ROOT, Server, load, load_command, load_report, mixed_texts
+from run_server_bench import BIN, ROOT, Server, load, load_command, load_report, write_texts
 
 MAX_QUEUE_WAIT_MS = 500  # The server's default.
 BASELINE_QUEUE_WAIT_MS = 3_600_000
@@ -108,15 +108,7 @@ def main() -> int:
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="liteformer-overload-bench-"))
-    texts = work / "texts.txt"
-    if args.texts:
-        texts.write_text(args.texts.read_text(encoding="utf-8"), encoding="utf-8")
-    else:
-        source = ROOT / "data" / "translation" / "test.en"
-        if not source.exists():
-            raise SystemExit(f"{source} is missing: build the corpus (tools/data/build.py "
-                             "translation) or pass --texts")
-        texts.write_text("\n".join(mixed_texts(source, 200)) + "\n", encoding="utf-8")
+    texts = write_texts(work, args.texts, 200)
     lines = texts.read_text(encoding="utf-8").splitlines()
     short = work / "short.txt"
     short.write_text(min(lines, key=len) + "\n", encoding="utf-8")

@@ -64,6 +64,21 @@ def mixed_texts(source: pathlib.Path, count: int) -> list[str]:
     return mixed + long
 
 
+def write_texts(work: pathlib.Path, given: pathlib.Path | None, count: int) -> pathlib.Path:
+    """work/texts.txt: the --texts file, else `count` texts of the translation
+    test set's short/long mix."""
+    texts = work / "texts.txt"
+    if given:
+        texts.write_text(given.read_text(encoding="utf-8"), encoding="utf-8")
+        return texts
+    source = ROOT / "data" / "translation" / "test.en"
+    if not source.exists():
+        raise SystemExit(f"{source} is missing: build the corpus (tools/data/build.py "
+                         "translation) or pass --texts")
+    texts.write_text("\n".join(mixed_texts(source, count)) + "\n", encoding="utf-8")
+    return texts
+
+
 def timed(command: list[str], stdin_path: pathlib.Path, env: dict | None = None) -> float:
     start = time.perf_counter()
     with stdin_path.open() as stdin:
@@ -163,15 +178,7 @@ def main() -> int:
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="liteformer-server-bench-"))
-    texts = work / "texts.txt"
-    if args.texts:
-        texts.write_text(args.texts.read_text(encoding="utf-8"), encoding="utf-8")
-    else:
-        source = ROOT / "data" / "translation" / "test.en"
-        if not source.exists():
-            raise SystemExit(f"{source} is missing: build the corpus (tools/data/build.py) "
-                             "or pass --texts")
-        texts.write_text("\n".join(mixed_texts(source, args.count)) + "\n", encoding="utf-8")
+    texts = write_texts(work, args.texts, args.count)
     count = len(texts.read_text(encoding="utf-8").splitlines())
 
     # Offline: the engine on all texts at once, batch 32 — the ceiling.
