@@ -138,11 +138,6 @@ void ServeMetrics(evhttp_request* request, void* registry) {
   Reply(request, 200, "OK", static_cast<const Registry*>(registry)->Render(), kMetricsContentType);
 }
 
-void ServeIndex(evhttp_request* request, void*) {
-  Reply(request, 200, "OK", "liteformer metrics: GET /metrics (Prometheus text format)\n",
-        "text/plain; charset=utf-8");
-}
-
 void ServeNotFound(evhttp_request* request, void*) {
   Reply(request, 404, "Not Found", "not found: see GET /metrics\n", "text/plain; charset=utf-8");
 }
@@ -177,7 +172,6 @@ absl::StatusOr<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::Start(
   evhttp_set_max_headers_size(http.get(), kMaxHeaderBytes);
   evhttp_set_max_body_size(http.get(), kMaxHeaderBytes);
   evhttp_set_cb(http.get(), "/metrics", &ServeMetrics, const_cast<Registry*>(&registry));
-  evhttp_set_cb(http.get(), "/", &ServeIndex, nullptr);
   evhttp_set_gencb(http.get(), &ServeNotFound, nullptr);
   // From here evhttp owns the socket and closes it in evhttp_free.
   if (evhttp_accept_socket_with_handle(http.get(), fd.get()) == nullptr) {

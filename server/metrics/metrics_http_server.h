@@ -36,8 +36,7 @@ class MetricsHttpServer {
   // every IPv4 interface; port 0 picks a free port, see port()) and serves
   // on a background thread until destroyed:
   //   GET|HEAD /metrics  the registry, text/plain; version=0.0.4
-  //   GET|HEAD /         a line pointing at /metrics
-  //   other paths        404; other methods 405
+  //   any other path     404 (the port serves nothing else); other methods 405
   // A malformed address is InvalidArgument; one that cannot be bound (in
   // use, not local, unresolvable) is Unavailable; both messages name it.
   // `registry` must outlive the server.

@@ -236,9 +236,8 @@ TEST(MetricsHttpServerTest, ServesTheRegistry) {
   EXPECT_THAT(HttpGet((*server)->port(), "/metrics").body,
               HasSubstr("requests_total{model=\"lm\"} 8\n"));
 
-  const HttpReply index = HttpGet((*server)->port(), "/");
-  EXPECT_EQ(index.status, 200);
-  EXPECT_THAT(index.body, HasSubstr("/metrics"));
+  // The port serves the metrics and nothing else.
+  EXPECT_EQ(HttpGet((*server)->port(), "/").status, 404);
 
   EXPECT_EQ(HttpGet((*server)->port(), "/other").status, 404);
   EXPECT_EQ(HttpGet((*server)->port(), "/metrics/more").status, 404);
@@ -363,9 +362,9 @@ TEST(MetricsHttpServerTest, DestroyingTheServerClosesThePort) {
   auto server = MetricsHttpServer::Start("127.0.0.1:0", registry);
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = (*server)->port();
-  ASSERT_EQ(HttpGet(port, "/").status, 200);
+  ASSERT_EQ(HttpGet(port, "/metrics").status, 200);
   server->reset();
-  EXPECT_EQ(HttpGet(port, "/").status, 0);
+  EXPECT_EQ(HttpGet(port, "/metrics").status, 0);
 }
 
 }  // namespace
