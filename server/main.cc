@@ -122,7 +122,8 @@ int Run() {
   });
   loader.join();
   if (!loaded.ok()) return Fail(loaded);
-  ServiceContext context{registry, server_metrics, resolved->limits, {}, {}};
+  ResponseCache cache(resolved->cache_bytes, server_metrics.ForCache());
+  ServiceContext context{registry, server_metrics, resolved->limits, {}, {}, &cache};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);

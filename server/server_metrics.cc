@@ -53,6 +53,25 @@ SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
   return m;
 }
 
+ResponseCacheMetrics ServerMetrics::ForCache() {
+  ResponseCacheMetrics m;
+  m.bytes = &registry_.GetGauge("liteformer_cache_bytes",
+                                "Bytes the response cache's entries are charged.");
+  m.entries = &registry_.GetGauge("liteformer_cache_entries", "Sentences in the response cache.");
+  m.evictions = &registry_.GetCounter("liteformer_cache_evictions_total",
+                                      "Entries dropped to keep the cache within its budget.");
+  return m;
+}
+
+void ServerMetrics::RecordCacheLookup(const std::string& model, bool hit) {
+  registry_
+      .GetCounter(hit ? "liteformer_cache_hits_total" : "liteformer_cache_misses_total",
+                  hit ? "Sentences answered from the response cache."
+                      : "Cacheable sentences the response cache did not hold.",
+                  {{"model", model}})
+      .Increment();
+}
+
 void ServerMetrics::RecordRequest(const std::string& model, const std::string& method,
                                   absl::StatusCode code, double seconds) {
   registry_

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "server/cache/response_cache.h"
 #include "server/metrics/metrics_registry.h"
 #include "server/scheduler/scheduler.h"
 
@@ -17,6 +18,11 @@ class ServerMetrics {
 
   // The scheduler's metrics, labelled with the model's name.
   SchedulerMetrics ForModel(const std::string& model);
+
+  // The response cache's gauges (the cache is shared by every model).
+  ResponseCacheMetrics ForCache();
+  // A sentence looked up in the response cache: found or not.
+  void RecordCacheLookup(const std::string& model, bool hit);
 
   // One finished RPC: its count by status code and its latency.
   void RecordRequest(const std::string& model, const std::string& method, absl::StatusCode code,

@@ -151,6 +151,15 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
       seconds_or(connections.keepalive_time_seconds(), settings.keepalive_time);
   settings.keepalive_timeout =
       seconds_or(connections.keepalive_timeout_seconds(), settings.keepalive_timeout);
+  if (config.cache().has_size_mb()) {
+    // 64 GB: past any machine this serves on, and no overflow below.
+    constexpr std::uint32_t kMaxCacheMb = 65536;
+    if (config.cache().size_mb() > kMaxCacheMb) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source_name, ": cache.size_mb = ", config.cache().size_mb(), " exceeds ", kMaxCacheMb));
+    }
+    resolved.cache_bytes = std::size_t{config.cache().size_mb()} << 20;
+  }
   const v1::Limits& limits = config.limits();
   resolved.limits.max_texts_per_request = OrDefault(limits.max_texts_per_request(), 64);
   resolved.limits.max_chars_per_text = OrDefault(limits.max_chars_per_text(), 10000);

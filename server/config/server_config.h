@@ -48,6 +48,7 @@ struct ResolvedServerConfig {
   RequestLimits limits;
   absl::Duration drain_grace = absl::Seconds(30);
   ConnectionSettings connections;
+  std::size_t cache_bytes = std::size_t{64} << 20;  // 0: no response cache.
 };
 
 // Parses `path` (empty: no file, all defaults). Errors name the file and

@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "server/cache/response_cache.h"
 #include "server/config/server_config.h"
 #include "server/model_registry.h"
 #include "server/server_metrics.h"
@@ -18,6 +19,7 @@ struct ServiceContext {
   RequestLimits limits;
   std::atomic<bool> draining{false};
   CallTracker calls;
+  ResponseCache* cache = nullptr;  // Null: no response cache.
 };
 
 }  // namespace liteformer

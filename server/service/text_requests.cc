@@ -1,7 +1,10 @@
 #include "server/service/text_requests.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 
+#include "absl/base/casts.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -94,7 +97,33 @@ absl::StatusOr<std::vector<std::vector<int>>> TokenizeText(const ServedModel& mo
 struct MadeJob {
   SentenceJob sentence;
   int length = 0;
+  std::string cache_key;  // Empty: not cached (see CacheKey).
 };
+
+// What determines a decoded sentence's result, as a response-cache key: the
+// model instance (name, version and the loaded weights' address, so another
+// load of the model never meets an old entry), the task, every effective
+// decoding option and the source ids. Empty when the result is not
+// determined by them or may not be cached: work other than decoding (a
+// scored window or a generation), sampling with a seed the server drew,
+// DecodingOptions.no_cache, or no cache.
+std::string CacheKey(const ServiceContext& context, const ServedModel& model, const TextCall& call,
+                     const DecodingOptions& o, const std::vector<int>& ids) {
+  if (context.cache == nullptr || !context.cache->enabled() || call.work != TextWork::kDecode ||
+      call.options.no_cache() || (o.sampling && call.options.seed() == 0)) {
+    return "";
+  }
+  const auto bits = [](float value) { return absl::bit_cast<std::uint32_t>(value); };
+  std::string key = absl::StrCat(
+      model.name(), "\x1f", model.info().version(), "\x1f",
+      reinterpret_cast<std::uintptr_t>(&model.model()), "\x1f", static_cast<int>(call.task), ":",
+      o.beam_size, ",", bits(o.length_penalty), ",", bits(o.max_len_a), ",", o.max_len_b, ",",
+      o.min_len, ",", o.no_repeat_ngram_size, ",", o.nbest, ",", o.sampling, ",", o.top_k, ",",
+      bits(o.top_p), ",", bits(o.temperature), ",", o.sampling ? o.seed : 0, ",",
+      call.options.return_scores(), ":");
+  for (int id : ids) absl::StrAppend(&key, id, " ");
+  return key;
+}
 
 // One job per sentence, or per window of a scored text (score_windows.h).
 absl::StatusOr<std::vector<MadeJob>> MakeJobs(const ServedModel& model, const TextCall& call,
@@ -178,6 +207,8 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
                                     : absl::StrCat(TextLabel(call, i), " sentence ", s);
       absl::StatusOr<std::vector<MadeJob>> jobs = MakeJobs(model, call, *options, ids, label);
       if (!jobs.ok()) return refuse(&model, jobs.status());
+      if (jobs->size() == 1)
+        jobs->front().cache_key = CacheKey(context, model, call, *options, ids);
       for (MadeJob& job : *jobs) made.push_back(std::move(job));
     }
     // A long scored text's windows are jobs like sentences, under the same limit.
@@ -210,8 +241,26 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   std::shared_ptr<std::atomic<bool>> rpc_cancelled = call.cancelled;
   std::shared_ptr<std::atomic<bool>> request_cancelled = pending->cancelled();
   std::vector<std::unique_ptr<Job>> jobs;
+  struct Hit {
+    int text;
+    int sentence;
+    FinishedSentence result;
+  };
+  std::vector<Hit> hits;
   for (std::size_t t = 0; t < texts.size(); ++t) {
     for (std::size_t s = 0; s < texts[t].size(); ++s) {
+      const std::string& key = texts[t][s].cache_key;
+      if (!key.empty()) {
+        std::optional<FinishedSentence> cached = context.cache->Find(key);
+        context.metrics.RecordCacheLookup(model.name(), cached.has_value());
+        if (cached.has_value()) {
+          // Nothing was computed for it this time.
+          cached->macs = 0;
+          cached->steps = 0;
+          hits.push_back({static_cast<int>(t), static_cast<int>(s), *std::move(cached)});
+          continue;
+        }
+      }
       auto job = std::make_unique<Job>();
       job->sentence = std::move(texts[t][s].sentence);
       job->length = texts[t][s].length;
@@ -231,11 +280,26 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
         };
       }
       job->done = pending->DoneCallback(static_cast<int>(t), static_cast<int>(s));
+      if (!key.empty()) {
+        job->done = [cache = context.cache, key, done = std::move(job->done)](
+                        absl::StatusOr<FinishedSentence> result, const JobTimes& times) mutable {
+          if (result.ok() && !result->non_finite) cache->Insert(key, *result);
+          done(std::move(result), times);
+        };
+      }
       jobs.push_back(std::move(job));
     }
   }
-  if (absl::Status status = model.scheduler().Submit(jobs); !status.ok()) {
-    pending->FailBeforeSubmit(status);
+  // Hits skip the queue; they are handed over only once the rest is
+  // admitted, so a refused request reports the refusal and nothing else.
+  if (!jobs.empty()) {
+    if (absl::Status status = model.scheduler().Submit(jobs); !status.ok()) {
+      pending->FailBeforeSubmit(status);
+      return;
+    }
+  }
+  for (Hit& hit : hits) {
+    pending->DoneCallback(hit.text, hit.sentence)(std::move(hit.result), JobTimes{});
   }
 }
 
