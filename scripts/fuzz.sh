@@ -30,9 +30,11 @@ for target in text_fuzzer model_files_fuzzer server_config_fuzzer request_fuzzer
   dirs=()
   for seed in ${seeds[${target}]}; do dirs+=("fuzz/corpus/${seed}"); done
   echo "==> ${target}: ${seconds} s"
-  # -timeout: one input may take 10 s at most (a hang is a finding too);
+  # -timeout: one input may take 25 s at most (a hang is a finding too; every
+  # seed runs in well under a second, but a starved process on a shared
+  # 2-core machine once stalled 11 s inside ASan's allocator);
   # -rss_limit_mb: 2 GB, the pod's limit.
-  if ! build-fuzz/bin/${target} -max_total_time="${seconds}" -timeout=10 -rss_limit_mb=2048 \
+  if ! build-fuzz/bin/${target} -max_total_time="${seconds}" -timeout=25 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="${crashes}/" "${corpus}" "${dirs[@]}" \
       >"build-fuzz/${target}.log" 2>&1; then
     failed+=("${target}")
