@@ -18,9 +18,9 @@ class ServerMetrics {
   // The scheduler's metrics, labelled with the model's name.
   SchedulerMetrics ForModel(const std::string& model);
 
-  // One finished RPC: its count by status code and its latency.
-  void RecordRequest(const std::string& model, const std::string& method, absl::StatusCode code,
-                     double seconds);
+  // One finished RPC: its count by client and status code, and its latency.
+  void RecordRequest(const std::string& model, const std::string& method, const std::string& client,
+                     absl::StatusCode code, double seconds);
 
  private:
   metrics::Registry registry_;

@@ -1,5 +1,6 @@
 // ServiceContext: what every RPC handler shares — the models, the metrics,
-// the request limits, whether the server is draining, and its live calls.
+// the request limits, who may call (tokens), whether the server is draining,
+// and its live calls.
 #ifndef LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 #define LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 
@@ -7,6 +8,7 @@
 
 #include "server/config/server_config.h"
 #include "server/model_registry.h"
+#include "server/security/authenticator.h"
 #include "server/server_metrics.h"
 #include "server/service/call_tracker.h"
 
@@ -16,6 +18,7 @@ struct ServiceContext {
   ModelRegistry& registry;
   ServerMetrics& metrics;
   RequestLimits limits;
+  const security::Authenticator& authenticator;
   std::atomic<bool> draining{false};
   CallTracker calls;
 };
