@@ -194,3 +194,14 @@ def test_missing_tokens_file_stops_the_start_up(server_binary: pathlib.Path, dat
     config.write_text(one_model(data_dir, 'auth { tokens_file: "/nonexistent/tokens.txt" }'))
     result = run_server_expecting_exit(server_binary, config)
     assert result.returncode != 0 and "/nonexistent/tokens.txt" in result.stderr, result.stderr
+
+
+def test_the_flag_overrides_the_config(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
+                                       tmp_path: pathlib.Path) -> None:
+    tokens = tmp_path / "flag-tokens.txt"
+    tokens.write_text("erin secret-e\n")
+    config = one_model(data_dir, 'auth { tokens_file: "/nonexistent/tokens.txt" }')
+    with server_factory(config, name="auth_override", extra_args=[f"--auth_tokens_file={tokens}"]) as server:
+        channel = server.channel()
+        assert code_of(lambda: translate(stubs, channel, bearer("secret-e"))) == grpc.StatusCode.OK
+        assert code_of(lambda: translate(stubs, channel, None)) == grpc.StatusCode.UNAUTHENTICATED

@@ -187,3 +187,43 @@ def test_bad_tls_files_stop_the_start_up(server_binary: pathlib.Path, data_dir: 
     assert result.returncode != 0
     for text in expected:
         assert text.format(garbage=garbage) in result.stderr, result.stderr
+
+
+def test_flags_override_the_config(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
+                                   pki: dict[str, Pair]) -> None:
+    # The config's files do not exist: only the flags' can have been used.
+    tls = 'tls { cert_file: "/nonexistent/server.pem" key_file: "/nonexistent/server.key" }'
+    server = server_factory(one_model(data_dir, tls), name="tls_override", credentials=credentials(pki["ca"]),
+                            extra_args=[f"--tls_cert_file={pki['server'].cert}",
+                                        f"--tls_key_file={pki['server'].key}"])
+    with server:
+        assert list_models(stubs, server.channel()) == ["mt"]
+
+
+# Usage errors of both clients' TLS and token flags: exit 2 before any RPC.
+BAD_CLIENT_FLAGS = {
+    "ca_without_tls": (["--ca_file={ca}"], "--ca_file needs --tls"),
+    "cert_without_tls": (["--cert_file={cert}", "--key_file={key}"], "--cert_file needs --tls"),
+    "server_name_without_tls": (["--server_name=localhost"], "--server_name needs --tls"),
+    "cert_without_key": (["--tls", "--cert_file={cert}"], "--cert_file needs --key_file"),
+    "key_without_cert": (["--tls", "--key_file={key}"], "--key_file needs --cert_file"),
+    "unreadable_ca": (["--tls", "--ca_file=/nonexistent/ca.pem"], "--ca_file: cannot read /nonexistent/ca.pem"),
+    "token_with_space": (["--token=two words"], "printable ASCII without spaces"),
+}
+
+
+@pytest.mark.parametrize("binary_name", ["client", "load"])
+@pytest.mark.parametrize("case", sorted(BAD_CLIENT_FLAGS))
+def test_bad_client_security_flags(client_binary: pathlib.Path, load_binary: pathlib.Path, pki: dict[str, Pair],
+                                   tmp_path: pathlib.Path, binary_name: str, case: str) -> None:
+    flags, message = BAD_CLIENT_FLAGS[case]
+    flags = [f.format(ca=pki["ca"].cert, cert=pki["client"].cert, key=pki["client"].key) for f in flags]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("t1 t2\n")
+    if binary_name == "client":
+        command = [str(client_binary), "list-models", "--target=127.0.0.1:1", *flags]
+    else:
+        command = [str(load_binary), "--target=127.0.0.1:1", f"--input={texts}", "--requests=1", *flags]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr, result.stderr
