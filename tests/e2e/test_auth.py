@@ -160,7 +160,9 @@ def test_clients_send_the_token(server: Any, client_binary: pathlib.Path, load_b
     env = {k: v for k, v in os.environ.items() if k != "LITEFORMER_TOKEN"}
     result = subprocess.run(load, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode != 0, result.stderr[-3000:]
-    result = subprocess.run(load, capture_output=True, text=True, timeout=120, env={**env, "LITEFORMER_TOKEN": "secret-a"})
+    assert "UNAUTHENTICATED" in result.stdout + result.stderr, result.stdout + result.stderr[-3000:]
+    result = subprocess.run(load, capture_output=True, text=True, timeout=120,
+                            env={**env, "LITEFORMER_TOKEN": "secret-a"})
     assert result.returncode == 0, result.stderr[-3000:]
 
 

@@ -227,3 +227,18 @@ def test_bad_client_security_flags(client_binary: pathlib.Path, load_binary: pat
     result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert message in result.stderr, result.stderr
+
+
+def test_tls_with_tokens(stubs: Any, server_factory: Any, data_dir: pathlib.Path, client_binary: pathlib.Path,
+                         pki: dict[str, Pair], tmp_path: pathlib.Path) -> None:
+    tokens = tmp_path / "tokens.txt"
+    tokens.write_text("alice secret-a\n")
+    server = server_factory(one_model(data_dir), name="tls_tokens", credentials=credentials(pki["ca"]),
+                            extra_args=[f"--tls_cert_file={pki['server'].cert}", f"--tls_key_file={pki['server'].key}",
+                                        f"--auth_tokens_file={tokens}"])
+    with server:
+        flags = ["list-models", f"--target={server.address}", "--tls", f"--ca_file={pki['ca'].cert}"]
+        refused = client_run(client_binary, *flags)
+        assert refused.returncode == 1 and "UNAUTHENTICATED" in refused.stderr, refused.stderr
+        accepted = client_run(client_binary, *flags, "--token=secret-a")
+        assert accepted.returncode == 0 and "mt" in accepted.stdout, accepted.stderr
