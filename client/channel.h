@@ -1,5 +1,6 @@
 // The channel both clients use: --target parsed into a URI, requests spread
-// over every address by round_robin, UNAVAILABLE retried by gRPC itself.
+// over every address by round_robin, UNAVAILABLE retried by gRPC itself,
+// plain text or TLS, and the bearer token on every call.
 #ifndef LITEFORMER_CLIENT_CHANNEL_H_
 #define LITEFORMER_CLIENT_CHANNEL_H_
 
@@ -8,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "client/security_flags.h"
 #include "grpcpp/channel.h"
 
 namespace liteformer::client {
@@ -25,10 +27,13 @@ enum class HealthWatch {
   kReachAll,       // For asking a server its health: a NOT_SERVING one too.
 };
 
-// Insecure credentials: the server listens in plain text (TLS, if any, is
-// terminated in front of it).
+// The one place both clients build credentials: plain text, or TLS with
+// `security`'s roots and (mutual TLS) client certificate; a token goes on
+// every call of the channel as "authorization: Bearer TOKEN" (the channel's
+// own health watch carries none: health is open).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
-    absl::string_view target, HealthWatch health_watch = HealthWatch::kSkipUnhealthy);
+    absl::string_view target, const ChannelSecurity& security,
+    HealthWatch health_watch = HealthWatch::kSkipUnhealthy);
 
 }  // namespace liteformer::client
 

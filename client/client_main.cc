@@ -15,6 +15,7 @@
 #include "client/default_target.h"
 #include "client/flag_parser.h"
 #include "client/input_texts.h"
+#include "client/security_flags.h"
 
 ABSL_FLAG(std::string, target, "",
           "host:port, a comma-separated list of them, or a gRPC target URI (default: the address "
@@ -88,7 +89,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<ParsedArgs> args = ParseFlags(argc, argv);
   if (!args.ok()) return UsageError(args.status().message());
   if (args->help) {
-    std::cout << kUsage << kDecodingFlagsUsage;
+    std::cout << kUsage << kSecurityFlagsUsage << kDecodingFlagsUsage;
     return 0;
   }
   if (args->positional.empty()) return UsageError("missing command");
@@ -103,6 +104,8 @@ int Main(int argc, char** argv) {
     return UsageError(status.message());
   }
   const ClientOptions options = OptionsFromFlags();
+  absl::StatusOr<ChannelSecurity> security = ChannelSecurityFromFlags();
+  if (!security.ok()) return UsageError(security.status().message());
   if (options.stream && command != "translate" && command != "generate") {
     return UsageError("--stream applies to translate and generate only");
   }
@@ -121,8 +124,9 @@ int Main(int argc, char** argv) {
   absl::StatusOr<std::string> target =
       ResolveTarget(absl::GetFlag(FLAGS_target), std::getenv(kAddressFileEnv));
   if (!target.ok()) return RpcError(target.status());
-  absl::StatusOr<ChannelPtr> channel = MakeChannel(
-      *target, command == "health" ? HealthWatch::kReachAll : HealthWatch::kSkipUnhealthy);
+  absl::StatusOr<ChannelPtr> channel =
+      MakeChannel(*target, *security,
+                  command == "health" ? HealthWatch::kReachAll : HealthWatch::kSkipUnhealthy);
   if (!channel.ok()) {
     // A bad --target is a usage error; an unresolvable name in a list is not.
     if (absl::IsInvalidArgument(channel.status())) return UsageError(channel.status().message());

@@ -22,6 +22,7 @@
 #include "client/load_generator.h"
 #include "client/load_options.h"
 #include "client/load_report.h"
+#include "client/security_flags.h"
 #include "engine/util/status_macros.h"
 
 ABSL_FLAG(std::string, target, "",
@@ -120,7 +121,7 @@ int Main(int argc, char** argv) {
   absl::StatusOr<ParsedArgs> args = ParseFlags(argc, argv);
   if (!args.ok()) return UsageError(args.status().message());
   if (args->help) {
-    std::cout << kUsage << kDecodingFlagsUsage;
+    std::cout << kUsage << kSecurityFlagsUsage << kDecodingFlagsUsage;
     return 0;
   }
   if (!args->positional.empty()) {
@@ -135,7 +136,9 @@ int Main(int argc, char** argv) {
     json_file.open(json_path);
     if (!json_file) return UsageError(absl::StrCat("cannot write ", json_path));
   }
-  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options->target);
+  absl::StatusOr<ChannelSecurity> security = ChannelSecurityFromFlags();
+  if (!security.ok()) return UsageError(security.status().message());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options->target, *security);
   if (!channel.ok()) return UsageError(channel.status().message());
 
   LoadGenerator generator(*channel, *options);

@@ -20,6 +20,8 @@ build_packages=(
   nlohmann-json3-dev
   # the server's Prometheus metrics endpoint (libevent's evhttp: one event loop)
   libevent-dev
+  # SHA-256 and PEM checks of the TLS and token files (libcrypto)
+  libssl-dev
 )
 test_packages=(
   git ca-certificates
@@ -31,6 +33,8 @@ test_packages=(
   python3 python3-torch python3-numpy python3-pytest python3-sentencepiece
   # gRPC clients of the end-to-end tests
   python3-grpcio python3-protobuf
+  # the TLS tests make their certificates with the openssl CLI
+  openssl
   # the deployment manifests' test (tests/python/test_deploy_manifests.py)
   python3-yaml
   # optimized BLAS for PyTorch (benchmarks; scripts/test.sh's second pytest run

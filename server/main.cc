@@ -20,6 +20,10 @@
 #include "server/listen/address_file.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/model_registry.h"
+#include "server/security/authenticator.h"
+#include "server/security/server_credentials.h"
+#include "server/security/tokens_file.h"
+#include "server/security/without_reflection.h"
 #include "server/server_metrics.h"
 #include "server/service/language_model_service.h"
 #include "server/service/model_service.h"
@@ -36,6 +40,15 @@ ABSL_FLAG(std::string, address_file, "",
           "Write the address local clients dial (wildcard host as loopback, the bound port) to "
           "this file once serving, and remove it at exit; default $LITEFORMER_ADDRESS_FILE.");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn or error.");
+ABSL_FLAG(std::string, tls_cert_file, "",
+          "PEM certificate chain: the gRPC port speaks TLS (needs --tls_key_file). Re-read when "
+          "it changes.");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "PEM CA bundle: clients must present a certificate it signed (mutual TLS).");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "Clients and their tokens (NAME TOKEN or NAME sha256:HEX a line): the liteformer.v1 "
+          "services need \"authorization: Bearer TOKEN\". Re-read on SIGHUP.");
 
 namespace liteformer {
 namespace {
@@ -49,16 +62,32 @@ constexpr const char* kServiceNames[] = {"liteformer.v1.Translator", "liteformer
 constexpr absl::Duration kQuietPeriod = absl::Milliseconds(300);
 constexpr absl::Duration kMaxQuietWait = absl::Seconds(5);
 
-// The signals that drain and stop the server. Beside SIGTERM and SIGINT:
-// SIGHUP, SIGUSR1 and SIGQUIT, whose default action kills the process at
-// once, dropping every call in flight; an operator who sends one (SIGHUP
-// meaning "reload" elsewhere, which this server does not do yet) gets the
-// same drain as SIGTERM instead.
-sigset_t DrainSignals() {
+// The signals the server takes: SIGHUP re-reads the tokens file; the others
+// drain and stop it. Beside SIGTERM and SIGINT: SIGUSR1 and SIGQUIT, whose
+// default action kills the process at once, dropping every call in flight;
+// an operator who sends one gets the same drain as SIGTERM instead.
+sigset_t HandledSignals() {
   sigset_t signals;
   sigemptyset(&signals);
   for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGQUIT}) sigaddset(&signals, signal);
   return signals;
+}
+
+// SIGHUP: new tokens, or the old ones kept (and an error logged) when the
+// file is now bad.
+void ReloadTokens(const std::string& path, security::Authenticator& authenticator) {
+  if (!authenticator.enabled()) {
+    spdlog::info("SIGHUP: no tokens file to reload (auth is off); still serving");
+    return;
+  }
+  absl::StatusOr<std::vector<security::TokenEntry>> entries = security::ReadTokensFile(path);
+  if (!entries.ok()) {
+    spdlog::error("SIGHUP: keeping the old tokens: {}", std::string(entries.status().message()));
+    return;
+  }
+  const size_t count = entries->size();
+  authenticator.Replace(*std::move(entries));
+  spdlog::info("SIGHUP: reloaded {} client token(s) from {}", count, path);
 }
 
 const char* SignalName(int signal) {
@@ -93,6 +122,33 @@ int Run() {
   if (!absl::GetFlag(FLAGS_models_dir).empty()) {
     config->set_models_dir(absl::GetFlag(FLAGS_models_dir));
   }
+  // Each TLS and auth flag overrides its config field.
+  if (!absl::GetFlag(FLAGS_tls_cert_file).empty()) {
+    config->mutable_tls()->set_cert_file(absl::GetFlag(FLAGS_tls_cert_file));
+  }
+  if (!absl::GetFlag(FLAGS_tls_key_file).empty()) {
+    config->mutable_tls()->set_key_file(absl::GetFlag(FLAGS_tls_key_file));
+  }
+  if (!absl::GetFlag(FLAGS_tls_client_ca_file).empty()) {
+    config->mutable_tls()->set_client_ca_file(absl::GetFlag(FLAGS_tls_client_ca_file));
+  }
+  if (!absl::GetFlag(FLAGS_auth_tokens_file).empty()) {
+    config->mutable_auth()->set_tokens_file(absl::GetFlag(FLAGS_auth_tokens_file));
+  }
+  // Checked before the models load: a bad file fails the start-up at once.
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      security::MakeServerCredentials(
+          {config->tls().cert_file(), config->tls().key_file(), config->tls().client_ca_file()});
+  if (!credentials.ok()) return Fail(credentials.status());
+  const std::string tokens_file = config->auth().tokens_file();
+  // Not movable (its mutex): built in place.
+  auto authenticator = std::make_unique<security::Authenticator>();
+  if (!tokens_file.empty()) {
+    absl::StatusOr<std::vector<security::TokenEntry>> entries =
+        security::ReadTokensFile(tokens_file);
+    if (!entries.ok()) return Fail(entries.status());
+    authenticator = std::make_unique<security::Authenticator>(*std::move(entries));
+  }
   const std::string config_name =
       absl::GetFlag(FLAGS_config).empty() ? "the default config" : absl::GetFlag(FLAGS_config);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -123,7 +179,7 @@ int Run() {
   loader.join();
   if (!loaded.ok()) return Fail(loaded);
   ResponseCache cache(resolved->cache_bytes, server_metrics.ForCache());
-  ServiceContext context{registry, server_metrics, resolved->limits, {}, {}, &cache};
+  ServiceContext context{registry, server_metrics, resolved->limits, *authenticator, {}, {}, &cache};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);
@@ -132,8 +188,10 @@ int Run() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // With tokens on, only health is open: reflection is not served.
+  if (authenticator->enabled()) builder.SetOption(std::make_unique<security::WithoutReflection>());
   int port = 0;
-  builder.AddListeningPort(resolved->listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(resolved->listen, *credentials, &port);
   // Idle and old connections are closed, dead peers found by pings: without
   // these, 200 idle connections were still open after 330 s.
   const ConnectionSettings& connections = resolved->connections;
@@ -191,14 +249,22 @@ int Run() {
         batching.threads_per_worker, batching.max_batch_size, batching.max_batch_tokens,
         batching.max_queue_size, absl::ToInt64Milliseconds(batching.max_queue_wait));
   }
-  spdlog::info("serving {} model(s) on {} (gRPC, port {}), metrics on {}{}",
-               registry.models().size(), resolved->listen, port, resolved->metrics_listen,
+  const v1::TlsConfig& tls = config->tls();
+  spdlog::info("serving {} model(s) on {} (gRPC {}, port {}), metrics on {} (plain HTTP){}{}",
+               registry.models().size(), resolved->listen,
+               tls.cert_file().empty()        ? "plain text"
+               : tls.client_ca_file().empty() ? "TLS"
+                                              : "mutual TLS",
+               port, resolved->metrics_listen,
+               authenticator->enabled() ? absl::StrCat("; tokens from ", tokens_file) : "",
                address_file ? absl::StrCat("; address in ", address_file->path()) : "");
 
   // main() blocked these signals before any thread started; wait for one here.
-  const sigset_t signals = DrainSignals();
+  const sigset_t signals = HandledSignals();
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    ReloadTokens(tokens_file, *authenticator);
+  }
   spdlog::info("{}: draining (grace {}s)", SignalName(signal),
                absl::ToInt64Seconds(resolved->drain_grace));
   const absl::Time grace_end = absl::Now() + resolved->drain_grace;
@@ -231,7 +297,7 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   // Every thread started from here on inherits the block; Run() takes the
   // signals synchronously with sigwait, so shutdown runs on a normal thread.
-  const sigset_t signals = liteformer::DrainSignals();
+  const sigset_t signals = liteformer::HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   return liteformer::Run();
 }

@@ -73,10 +73,15 @@ void ServerMetrics::RecordCacheLookup(const std::string& model, bool hit) {
 }
 
 void ServerMetrics::RecordRequest(const std::string& model, const std::string& method,
-                                  absl::StatusCode code, double seconds) {
+                                  const std::string& client, absl::StatusCode code,
+                                  double seconds) {
   registry_
-      .GetCounter("liteformer_requests_total", "Finished RPCs by model, method and status code.",
-                  {{"model", model}, {"method", method}, {"code", StatusCodeName(code)}})
+      .GetCounter("liteformer_requests_total",
+                  "Finished RPCs by model, method, client and status code.",
+                  {{"model", model},
+                   {"method", method},
+                   {"client", client},
+                   {"code", StatusCodeName(code)}})
       .Increment();
   registry_
       .GetHistogram("liteformer_request_seconds", "RPC latency, from arrival to the last byte.",

@@ -24,9 +24,9 @@ class ServerMetrics {
   // A sentence looked up in the response cache: found or not.
   void RecordCacheLookup(const std::string& model, bool hit);
 
-  // One finished RPC: its count by status code and its latency.
-  void RecordRequest(const std::string& model, const std::string& method, absl::StatusCode code,
-                     double seconds);
+  // One finished RPC: its count by client and status code, and its latency.
+  void RecordRequest(const std::string& model, const std::string& method, const std::string& client,
+                     absl::StatusCode code, double seconds);
 
  private:
   metrics::Registry registry_;

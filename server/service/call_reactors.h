@@ -41,21 +41,23 @@ class CallRecord {
       : metrics_(metrics), tracked_(tracker), method_(std::move(method)), start_(absl::Now()) {}
 
   void set_model(std::string model) { model_ = std::move(model); }
+  void set_client(std::string client) { client_ = std::move(client); }
 
   // `client_left`: the client cancelled the call or its stream broke. Work
   // that completed anyway never reached the client, so it counts as CANCELLED.
   void Finish(const absl::Status& status, bool client_left) {
     const absl::StatusCode code =
         status.ok() && client_left ? absl::StatusCode::kCancelled : status.code();
-    metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, code,
+    metrics_.RecordRequest(model_.empty() ? "-" : model_, method_, client_, code,
                            absl::ToDoubleSeconds(absl::Now() - start_));
     if (!status.ok()) {
       // The status only (escaped and bounded): request text never reaches the
       // logs at info level. Rate-limited: under overload every refusal fails a call.
       const LogLimiter::Decision decision = FailedCallLogLimiter().Allow(absl::Now());
       if (decision.log) {
-        spdlog::info("{} model={} failed: {}: {}{}", method_, model_.empty() ? "-" : model_,
-                     StatusCodeName(status.code()), EscapeForLog(status.message()),
+        spdlog::info("{} model={} client={} failed: {}: {}{}", method_,
+                     model_.empty() ? "-" : model_, client_, StatusCodeName(status.code()),
+                     EscapeForLog(status.message()),
                      decision.suppressed_before == 0
                          ? ""
                          : absl::StrCat(" (", decision.suppressed_before,
@@ -69,6 +71,8 @@ class CallRecord {
   TrackedCall tracked_;  // Until gRPC is done with the call (its reactor deleted).
   std::string method_;
   std::string model_;
+  // Who called: the token's name, or "anonymous" (no auth, or refused by it).
+  std::string client_ = "anonymous";
   absl::Time start_;
 };
 

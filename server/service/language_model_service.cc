@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "engine/search/offline_decoding.h"
+#include "server/service/call_auth.h"
 #include "server/service/call_reactors.h"
 #include "server/service/text_requests.h"
 
@@ -76,6 +77,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
     grpc::CallbackServerContext* rpc, const v1::GenerateRequest* request) {
   auto* call =
       new StreamCall<v1::GenerateResponse>(context_.metrics, context_.calls, "Generate", rpc);
+  if (!Authenticated(context_, rpc, call)) return call;
   auto state = std::make_shared<GenerateState>();
   TextCall text_call;
   text_call.task = Task::kLanguageModeling;
@@ -128,6 +130,7 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
                                                       const v1::ScoreRequest* request,
                                                       v1::ScoreResponse* response) {
   auto* call = new UnaryCall(context_.metrics, context_.calls, "Score", rpc);
+  if (!Authenticated(context_, rpc, call)) return call;
   // Pre-sized for texts within the limit only: a larger request is refused.
   if (request->texts_size() <= context_.limits.max_texts_per_request) {
     for (int i = 0; i < request->texts_size(); ++i) response->add_results();

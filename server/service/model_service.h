@@ -3,6 +3,7 @@
 #define LITEFORMER_SERVER_SERVICE_MODEL_SERVICE_H_
 
 #include "liteformer/v1/liteformer.grpc.pb.h"
+#include "server/service/call_auth.h"
 #include "server/service/call_reactors.h"
 #include "server/service/service_context.h"
 
@@ -16,6 +17,7 @@ class ModelService final : public v1::ModelService::CallbackService {
                                        const v1::ListModelsRequest* request,
                                        v1::ListModelsResponse* response) override {
     auto* call = new UnaryCall(context_.metrics, context_.calls, "ListModels", rpc);
+    if (!Authenticated(context_, rpc, call)) return call;
     for (const auto& model : context_.registry.models()) *response->add_models() = model->info();
     call->Complete(absl::OkStatus());
     return call;

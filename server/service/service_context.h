@@ -1,5 +1,6 @@
 // ServiceContext: what every RPC handler shares — the models, the metrics,
-// the request limits, whether the server is draining, and its live calls.
+// the request limits, who may call (tokens), whether the server is draining,
+// and its live calls.
 #ifndef LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 #define LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 
@@ -8,6 +9,7 @@
 #include "server/cache/response_cache.h"
 #include "server/config/server_config.h"
 #include "server/model_registry.h"
+#include "server/security/authenticator.h"
 #include "server/server_metrics.h"
 #include "server/service/call_tracker.h"
 
@@ -17,6 +19,7 @@ struct ServiceContext {
   ModelRegistry& registry;
   ServerMetrics& metrics;
   RequestLimits limits;
+  const security::Authenticator& authenticator;
   std::atomic<bool> draining{false};
   CallTracker calls;
   ResponseCache* cache = nullptr;  // Null: no response cache.

@@ -1,6 +1,7 @@
 #include "server/service/translator_service.h"
 
 #include "absl/time/clock.h"
+#include "server/service/call_auth.h"
 #include "server/service/call_reactors.h"
 #include "server/service/text_requests.h"
 
@@ -29,6 +30,7 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
     const std::string& model, const google::protobuf::RepeatedPtrField<std::string>& texts,
     const v1::DecodingOptions& options, Response* response) {
   auto* call = new UnaryCall(context.metrics, context.calls, method, rpc);
+  if (!Authenticated(context, rpc, call)) return call;
   // Pre-sized for texts within the limit only: a larger request is refused.
   if (texts.size() <= context.limits.max_texts_per_request) {
     for (int i = 0; i < texts.size(); ++i) response->add_results();
@@ -70,6 +72,7 @@ grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::Transl
     grpc::CallbackServerContext* rpc, const v1::TranslateRequest* request) {
   auto* call = new StreamCall<v1::TranslateStreamResponse>(context_.metrics, context_.calls,
                                                            "TranslateStream", rpc);
+  if (!Authenticated(context_, rpc, call)) return call;
   const bool with_scores = request->options().return_scores();
   TextCallbacks callbacks;
   callbacks.text_done = [call, with_scores, request](const ServedModel& served, int text,

@@ -51,7 +51,8 @@ class ServerProcess:
 
     def __init__(self, binary: pathlib.Path | str, stubs: Any, tmp_dir: pathlib.Path, config: str, *,
                  name: str = "server", metrics: bool = True, extra_args: Iterable[str] = (),
-                 startup_timeout: float = 30.0, stop_timeout: float | None = None) -> None:
+                 startup_timeout: float = 30.0, stop_timeout: float | None = None,
+                 credentials: grpc.ChannelCredentials | None = None) -> None:
         self.binary = pathlib.Path(binary)
         self.stubs = stubs
         self.dir = pathlib.Path(tmp_dir)
@@ -60,6 +61,8 @@ class ServerProcess:
         self.config_text = config
         self.metrics = metrics
         self.extra_args = list(extra_args)
+        # A TLS server's channels (and the start-up health check) use these.
+        self.credentials = credentials
         self.startup_timeout = startup_timeout
         # SIGTERM -> exit: the configured grace (default 30 s) plus slack.
         self.stop_timeout = stop_timeout if stop_timeout is not None else 35.0
@@ -197,7 +200,10 @@ class ServerProcess:
 
     def channel(self, options: list[tuple[str, Any]] | None = None) -> grpc.Channel:
         """A new channel to the server (closed when the server stops)."""
-        channel = grpc.insecure_channel(self.address, options=options)
+        if self.credentials is not None:
+            channel = grpc.secure_channel(self.address, self.credentials, options=options)
+        else:
+            channel = grpc.insecure_channel(self.address, options=options)
         self._channels.append(channel)
         return channel
 

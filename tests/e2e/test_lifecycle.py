@@ -252,9 +252,9 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
         assert exit_code == 0, process.log_tail()
 
 
-# SIGHUP, SIGUSR1 and SIGQUIT would kill the process at once by default; they drain as SIGTERM does.
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGUSR1, signal.SIGQUIT],
-                         ids=["SIGTERM", "SIGINT", "SIGHUP", "SIGUSR1", "SIGQUIT"])
+# SIGUSR1 and SIGQUIT would kill the process at once by default; they drain as SIGTERM does.
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGQUIT],
+                         ids=["SIGTERM", "SIGINT", "SIGUSR1", "SIGQUIT"])
 def test_idle_server_exits_0_on_signal(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
                                        signum: int) -> None:
     config = config_text(two_models(data_dir), extra="drain_grace_seconds: 10")
@@ -264,6 +264,24 @@ def test_idle_server_exits_0_on_signal(stubs: Any, server_factory: Any, data_dir
         process.signal(signum)
         assert process.wait(timeout=10) == 0, process.log_tail()
         assert f"{signal.Signals(signum).name}: draining" in process.log()
+
+
+# SIGHUP reloads the tokens file (test_auth.py); without one it changes
+# nothing, and the server keeps serving.
+def test_sighup_keeps_serving(stubs: Any, server_factory: Any, data_dir: pathlib.Path) -> None:
+    config = config_text(two_models(data_dir), extra="drain_grace_seconds: 10")
+    process = server_factory(config, name="idle_SIGHUP", stop_timeout=20)
+    with process:
+        process.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while "SIGHUP: no tokens file to reload" not in process.log():
+            assert time.monotonic() < deadline, process.log_tail()
+            time.sleep(0.05)
+        process.assert_alive()
+        assert_serving(stubs, process.channel())
+        process.signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0, process.log_tail()
+        assert "SIGHUP: draining" not in process.log()
 
 
 # ------------------------------------------------------------------ configuration
