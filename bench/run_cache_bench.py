@@ -69,7 +69,7 @@ def main() -> int:
     print(f"{len(lines)} texts, {repeats} of them repeats ({100 * repeats / len(lines):.0f}%)")
     for label, size_mb in (("off", 0), ("on", 64)):
         server = Server(args.model, True, 2, work / f"server-{label}.log",
-                        extra_config=f"cache {{ size_mb: {size_mb} }}\n")
+                        cache_mb=size_mb)
         try:
             closed = load(server.port, texts, args.seconds, args.beam, concurrency=32)
             row = {"rps": closed["requests_per_second"],

@@ -92,7 +92,7 @@ class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
                  threads_per_worker: int = 1, max_batch_size: int = 0,
                  join_delay_ms: int | None = None, max_queue_size: int = 100000,
-                 max_queue_wait_ms: int = 0, extra_config: str = ""):
+                 max_queue_wait_ms: int = 0, cache_mb: int = 0):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
@@ -103,7 +103,10 @@ class Server:
             f"workers: {workers} threads_per_worker: {threads_per_worker} "
             + ("" if join_delay_ms is None else f"join_delay_ms: {join_delay_ms} ")
             + "}\n"
-            "drain_grace_seconds: 5\n" + extra_config)
+            # The texts repeat: without cache_mb the response cache is off,
+            # so the model itself is measured.
+            f"cache {{ size_mb: {cache_mb} }}\n"
+            "drain_grace_seconds: 5\n")
         self.config.close()
         self.log = log.open("w")
         self.process = subprocess.Popen(

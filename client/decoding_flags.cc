@@ -15,6 +15,8 @@ ABSL_FLAG(float, topp, 0, "Sampling: nucleus probability mass.");
 ABSL_FLAG(float, temperature, 0, "Sampling temperature.");
 ABSL_FLAG(uint32_t, max_tokens, 0, "generate: most tokens produced.");
 ABSL_FLAG(bool, scores, false, "Return per-token scores.");
+ABSL_FLAG(bool, no_cache, false,
+          "Bypass the server's response cache (e.g. to load-test the model itself).");
 ABSL_FLAG(std::string, sampling, "",
           "on | off; empty: the model's default (--beam > 1 turns it off, --topk/--topp/"
           "--temperature on).");
@@ -30,6 +32,7 @@ liteformer::v1::DecodingOptions DecodingOptionsFromFlags() {
   options.set_no_repeat_ngram_size(absl::GetFlag(FLAGS_no_repeat_ngram));
   options.set_num_hypotheses(absl::GetFlag(FLAGS_nbest));
   options.set_return_scores(absl::GetFlag(FLAGS_scores));
+  options.set_no_cache(absl::GetFlag(FLAGS_no_cache));
   options.set_top_k(absl::GetFlag(FLAGS_topk));
   options.set_top_p(absl::GetFlag(FLAGS_topp));
   options.set_temperature(absl::GetFlag(FLAGS_temperature));
@@ -51,6 +54,7 @@ const char kDecodingFlagsUsage[] = R"(decoding (0 = the model's default):
   --beam=N --lenpen=X --max_length=N --min_length=N --no_repeat_ngram=N
   --nbest=N --scores   --topk=N --topp=X --temperature=X   --max_tokens=N (generate)
   --sampling=on|off (default: the model's; --beam > 1 turns it off)
+  --no_cache (bypass the server's response cache)
 )";
 
 }  // namespace liteformer::client
