@@ -28,7 +28,6 @@ the calls' own compute p99; recovery < 1 s.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 import statistics
@@ -36,7 +35,8 @@ import subprocess
 import tempfile
 import time
 
-from run_server_bench import BIN, ROOT, Server, load, load_command, load_report, write_texts
+from run_server_bench import (BIN, ROOT, Server, load, load_command, load_report,
+                              server_bench_arguments, write_texts)
 
 MAX_QUEUE_WAIT_MS = 500  # The server's default.
 BASELINE_QUEUE_WAIT_MS = 3_600_000
@@ -96,15 +96,8 @@ def overload(port: int, texts: pathlib.Path, short: pathlib.Path, rate: float, s
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", type=pathlib.Path, default=ROOT / "models" / "en-de")
-    parser.add_argument("--texts", type=pathlib.Path,
-                        help="texts, one per line (default: a short/long mix of the test set)")
-    parser.add_argument("--seconds", type=float, default=30)
+    parser = server_bench_arguments(__doc__, seconds=30)
     parser.add_argument("--deadline", type=float, default=5)
-    parser.add_argument("--beam", type=int, default=4)
-    parser.add_argument("--json", type=pathlib.Path)
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="liteformer-overload-bench-"))

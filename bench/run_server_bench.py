@@ -166,18 +166,24 @@ def row(label: str, report: dict) -> dict:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
+def server_bench_arguments(description: str | None, seconds: float) -> argparse.ArgumentParser:
+    """The flags every server bench takes: --model --texts --seconds --beam --json."""
+    parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=pathlib.Path, default=ROOT / "models" / "en-de")
     parser.add_argument("--texts", type=pathlib.Path,
                         help="texts, one per line (default: a short/long mix of the test set)")
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=seconds)
     parser.add_argument("--beam", type=int, default=4)
-    parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--json", type=pathlib.Path)
+    return parser
+
+
+def main() -> int:
+    parser = server_bench_arguments(__doc__, seconds=20)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-reference", action="store_true")
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="liteformer-server-bench-"))

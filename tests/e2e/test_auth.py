@@ -108,25 +108,26 @@ def test_metrics_and_logs_name_the_client(stubs: Any, server: Any) -> None:
     assert "wrong" not in server.log()
 
 
+def wait_for_log(server: Any, text: str, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in server.log():
+        assert time.monotonic() < deadline, server.log_tail()
+        time.sleep(0.05)
+
+
 def test_sighup_reloads_the_tokens(stubs: Any, server: Any) -> None:
     channel = server.channel()
     assert code_of(lambda: translate(stubs, channel, bearer("secret-b"))) == grpc.StatusCode.OK
     server.tokens_file.write_text("carol secret-c\nalice secret-a\n")
     server.signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "reloaded 2 client token(s)" not in server.log():
-        assert time.monotonic() < deadline, server.log_tail()
-        time.sleep(0.05)
+    wait_for_log(server, "reloaded 2 client token(s)")
     assert code_of(lambda: translate(stubs, channel, bearer("secret-c"))) == grpc.StatusCode.OK
     assert code_of(lambda: translate(stubs, channel, bearer("secret-a"))) == grpc.StatusCode.OK
     assert code_of(lambda: translate(stubs, channel, bearer("secret-b"))) == grpc.StatusCode.UNAUTHENTICATED
     # A bad file keeps the tokens the server has, and says why.
     server.tokens_file.write_text("carol secret-c\ndave\n")
     server.signal(signal.SIGHUP)
-    deadline = time.monotonic() + 10
-    while "keeping the old tokens" not in server.log():
-        assert time.monotonic() < deadline, server.log_tail()
-        time.sleep(0.05)
+    wait_for_log(server, "keeping the old tokens")
     assert f"tokens file {server.tokens_file} line 2" in server.log()
     assert code_of(lambda: translate(stubs, channel, bearer("secret-a"))) == grpc.StatusCode.OK
     server.assert_alive()
