@@ -43,9 +43,11 @@ def expected(sources: list[str], engine_run: Any, data_dir: pathlib.Path) -> dic
 @pytest.mark.parametrize("mode", ["STEP_LEVEL", "REQUEST_LEVEL"])
 def test_results_equal_the_engine_under_concurrent_load(stubs: Any, server_factory: Any, data_dir: pathlib.Path,
                                                         sources: list[str], expected: dict, mode: str) -> None:
+    # The flood queues seconds of work on purpose: admission by expected wait
+    # (default 500 ms) would refuse most of it, and this test is about results.
     config = config_text([("mt", data_dir / "lsra_dynamic_shared", True)],
                          batching=f"mode: {mode} max_batch_size: 16 max_queue_size: 1024 workers: 1 "
-                                  "threads_per_worker: 1",
+                                  "threads_per_worker: 1 max_queue_wait_ms: 600000",
                          extra="drain_grace_seconds: 10")
     rng = random.Random(7)
     order = sources + [rng.choice(sources) for _ in range(REQUESTS - len(sources))]

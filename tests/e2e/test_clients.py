@@ -20,7 +20,8 @@ def server(server_factory: Any, data_dir: pathlib.Path, summarization_model: pat
     config = config_text(
         [("mt", data_dir / "lsra_dynamic_shared", True), ("lm", data_dir / "lm_tied", True),
          ("sum", summarization_model, True)],
-        batching="mode: STEP_LEVEL max_batch_size: 16 max_queue_size: 256 workers: 1 threads_per_worker: 1",
+        batching="mode: STEP_LEVEL max_batch_size: 16 max_queue_size: 256 workers: 1 threads_per_worker: 1 "
+                 "max_queue_wait_ms: 600000",
         extra="drain_grace_seconds: 10")
     with server_factory(config, name="clients", stop_timeout=15) as process:
         yield process

@@ -60,7 +60,7 @@ def two_models(data_dir: pathlib.Path) -> list[tuple[str, pathlib.Path, bool]]:
 def server(server_factory: Any, data_dir: pathlib.Path):
     config = config_text(two_models(data_dir),
                          batching="mode: STEP_LEVEL max_batch_size: 16 max_queue_size: 64 workers: 1 "
-                                  "threads_per_worker: 1",
+                                  "threads_per_worker: 1 max_queue_wait_ms: 600000",
                          extra="drain_grace_seconds: 10")
     with server_factory(config, name="lifecycle", stop_timeout=15) as process:
         yield process
@@ -183,7 +183,7 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
                                         client_binary: pathlib.Path) -> None:
     config = config_text(two_models(data_dir),
                          batching="mode: STEP_LEVEL max_batch_size: 4 max_queue_size: 64 workers: 1 "
-                                  "threads_per_worker: 1",
+                                  "threads_per_worker: 1 max_queue_wait_ms: 600000",
                          extra="drain_grace_seconds: 10")
     process = server_factory(config, name="sigterm", stop_timeout=20)
     with process:

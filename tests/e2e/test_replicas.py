@@ -65,7 +65,7 @@ def test_round_robin_over_replicas_survives_a_sigterm(server_factory: Any, load_
 
     config = config_text([("mt", data_dir / "lsra_dynamic_shared", True)],
                          batching="mode: STEP_LEVEL max_batch_size: 16 max_queue_size: 256 workers: 1 "
-                                  "threads_per_worker: 1",
+                                  "threads_per_worker: 1 max_queue_wait_ms: 600000",
                          extra=f"drain_grace_seconds: {GRACE}")
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(server_factory(config, name=f"replica{i}", stop_timeout=GRACE + 5))
