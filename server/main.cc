@@ -179,7 +179,9 @@ int Run() {
   loader.join();
   if (!loaded.ok()) return Fail(loaded);
   ResponseCache cache(resolved->cache_bytes, server_metrics.ForCache());
-  ServiceContext context{registry, server_metrics, resolved->limits, *authenticator, {}, {}, &cache};
+  ClientQuotas quotas(resolved->quotas);
+  ServiceContext context{registry, server_metrics, resolved->limits, *authenticator, {},
+                         {},       &cache,         &quotas};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);
@@ -250,13 +252,16 @@ int Run() {
         batching.max_queue_size, absl::ToInt64Milliseconds(batching.max_queue_wait));
   }
   const v1::TlsConfig& tls = config->tls();
-  spdlog::info("serving {} model(s) on {} (gRPC {}, port {}), metrics on {} (plain HTTP){}{}",
+  spdlog::info("serving {} model(s) on {} (gRPC {}, port {}), metrics on {} (plain HTTP){}{}{}",
                registry.models().size(), resolved->listen,
                tls.cert_file().empty()        ? "plain text"
                : tls.client_ca_file().empty() ? "TLS"
                                               : "mutual TLS",
                port, resolved->metrics_listen,
                authenticator->enabled() ? absl::StrCat("; tokens from ", tokens_file) : "",
+               quotas.enabled()
+                   ? (authenticator->enabled() ? "; quotas per token" : "; quotas per peer address")
+                   : "",
                address_file ? absl::StrCat("; address in ", address_file->path()) : "");
 
   // main() blocked these signals before any thread started; wait for one here.

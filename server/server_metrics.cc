@@ -72,6 +72,15 @@ void ServerMetrics::RecordCacheLookup(const std::string& model, bool hit) {
       .Increment();
 }
 
+void ServerMetrics::RecordQuotaRefusal(const std::string& client, const char* limit) {
+  registry_
+      .GetCounter("liteformer_quota_refused_total",
+                  "Requests refused RESOURCE_EXHAUSTED by a client's quota, by client (the "
+                  "token's name; anonymous without auth) and limit.",
+                  {{"client", client}, {"limit", limit}})
+      .Increment();
+}
+
 void ServerMetrics::RecordRequest(const std::string& model, const std::string& method,
                                   const std::string& client, absl::StatusCode code,
                                   double seconds) {

@@ -24,6 +24,9 @@ class ServerMetrics {
   // A sentence looked up in the response cache: found or not.
   void RecordCacheLookup(const std::string& model, bool hit);
 
+  // A request refused by `client`'s quota `limit` (client_quotas.h).
+  void RecordQuotaRefusal(const std::string& client, const char* limit);
+
   // One finished RPC: its count by client and status code, and its latency.
   void RecordRequest(const std::string& model, const std::string& method, const std::string& client,
                      absl::StatusCode code, double seconds);

@@ -160,6 +160,9 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
     }
     resolved.cache_bytes = std::size_t{config.cache().size_mb()} << 20;
   }
+  absl::StatusOr<QuotaSettings> quotas = ResolveQuotas(config.quotas(), source_name);
+  if (!quotas.ok()) return quotas.status();
+  resolved.quotas = *std::move(quotas);
   const v1::Limits& limits = config.limits();
   resolved.limits.max_texts_per_request = OrDefault(limits.max_texts_per_request(), 64);
   resolved.limits.max_chars_per_text = OrDefault(limits.max_chars_per_text(), 10000);

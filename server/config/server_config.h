@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "liteformer/v1/config.pb.h"
+#include "server/quota/quota_settings.h"
 #include "server/scheduler/scheduler_options.h"
 
 namespace liteformer {
@@ -49,6 +50,7 @@ struct ResolvedServerConfig {
   absl::Duration drain_grace = absl::Seconds(30);
   ConnectionSettings connections;
   std::size_t cache_bytes = std::size_t{64} << 20;  // 0: no response cache.
+  QuotaSettings quotas;                             // Per client (ServerConfig.quotas).
 };
 
 // Parses `path` (empty: no file, all defaults). Errors name the file and

@@ -1,7 +1,8 @@
 // Authenticates a call of the liteformer.v1 services before any work: the
 // client's "authorization" metadata against the tokens (authenticator.h).
 // A refused call finishes UNAUTHENTICATED here; an accepted one carries the
-// client's name into its log line and the requests_total `client` label.
+// client's name into its log line and the requests_total `client` label,
+// and the key of the quotas it counts against.
 #ifndef LITEFORMER_SERVER_SERVICE_CALL_AUTH_H_
 #define LITEFORMER_SERVER_SERVICE_CALL_AUTH_H_
 
@@ -11,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/grpcpp.h"
+#include "server/quota/peer_host.h"
 #include "server/security/authenticator.h"
 #include "server/service/service_context.h"
 
@@ -35,6 +37,8 @@ bool Authenticated(const ServiceContext& context, grpc::CallbackServerContext* r
     call->Complete(client.status());
     return false;
   }
+  // Quotas are per token with auth, else per peer address.
+  call->record().set_quota_key(context.authenticator.enabled() ? *client : PeerHost(rpc->peer()));
   call->record().set_client(*std::move(client));
   return true;
 }

@@ -42,6 +42,10 @@ class CallRecord {
 
   void set_model(std::string model) { model_ = std::move(model); }
   void set_client(std::string client) { client_ = std::move(client); }
+  const std::string& client() const { return client_; }
+  // Whose quotas the call's sentences count against (client_quotas.h).
+  void set_quota_key(std::string key) { quota_key_ = std::move(key); }
+  const std::string& quota_key() const { return quota_key_; }
 
   // `client_left`: the client cancelled the call or its stream broke. Work
   // that completed anyway never reached the client, so it counts as CANCELLED.
@@ -73,6 +77,7 @@ class CallRecord {
   std::string model_;
   // Who called: the token's name, or "anonymous" (no auth, or refused by it).
   std::string client_ = "anonymous";
+  std::string quota_key_;  // The client's name, or its IP address without auth.
   absl::Time start_;
 };
 

@@ -88,6 +88,8 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
   text_call.max_tokens = request->max_tokens();
   text_call.deadline = absl::FromChrono(rpc->deadline());
   text_call.cancelled = call->cancelled();
+  text_call.client = call->record().client();
+  text_call.quota_key = call->record().quota_key();
 
   TextCallbacks callbacks;
   callbacks.on_token = [call, state](const ServedModel& served, int token) {
@@ -142,6 +144,8 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
   text_call.texts = ToTexts(request->texts());
   text_call.deadline = absl::FromChrono(rpc->deadline());
   text_call.cancelled = call->cancelled();
+  text_call.client = call->record().client();
+  text_call.quota_key = call->record().quota_key();
 
   TextCallbacks callbacks;
   callbacks.text_done = [response](const ServedModel&, int text,

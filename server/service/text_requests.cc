@@ -12,6 +12,7 @@
 #include "engine/text/sentence_splitter.h"
 #include "engine/text/utf8.h"
 #include "engine/util/status_macros.h"
+#include "server/quota/client_quotas.h"
 #include "server/request/decoding_request.h"
 
 namespace liteformer {
@@ -135,19 +136,19 @@ absl::StatusOr<std::vector<MadeJob>> MakeJobs(const ServedModel& model, const Te
   switch (call.work) {
     case TextWork::kDecode: {
       ASSIGN_OR_RETURN(SentenceJob job, MakeTranslationJob(model.model(), ids, options, label));
-      made.push_back({std::move(job), length});
+      made.push_back({std::move(job), length, {}});
       break;
     }
     case TextWork::kScore: {
       ASSIGN_OR_RETURN(std::vector<WindowJob> windows,
                        MakeWindowedScoringJobs(model.model(), ids, model.context_window(), label));
-      for (WindowJob& window : windows) made.push_back({std::move(window.job), window.length});
+      for (WindowJob& window : windows) made.push_back({std::move(window.job), window.length, {}});
       break;
     }
     case TextWork::kGenerate: {
       ASSIGN_OR_RETURN(SentenceJob job, MakeGenerationJob(model.model(), ids, options, label));
       const int kept_length = length - job.dropped_prompt_tokens;
-      made.push_back({std::move(job), kept_length});
+      made.push_back({std::move(job), kept_length, {}});
       break;
     }
   }
@@ -288,6 +289,28 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
         };
       }
       jobs.push_back(std::move(job));
+    }
+  }
+  // Quotas count what the queue would run (cache hits are free); each
+  // sentence leaves the client's in-flight count as it finishes, before its
+  // result is handed on.
+  if (context.quotas != nullptr && context.quotas->enabled() && !jobs.empty()) {
+    ClientQuotas::Admission admission =
+        context.quotas->Admit(call.quota_key, static_cast<int>(jobs.size()), absl::Now(),
+                              model.scheduler().expected_wait());
+    if (admission.refusal.has_value()) {
+      context.metrics.RecordQuotaRefusal(call.client, QuotaLimitName(admission.refusal->limit));
+      pending->FailBeforeSubmit(admission.refusal->status);
+      return;
+    }
+    if (admission.lease != nullptr) {
+      for (std::unique_ptr<Job>& job : jobs) {
+        job->done = [lease = admission.lease, done = std::move(job->done)](
+                        absl::StatusOr<FinishedSentence> result, const JobTimes& times) mutable {
+          lease->ReleaseOne();
+          done(std::move(result), times);
+        };
+      }
     }
   }
   // Hits skip the queue; they are handed over only once the rest is

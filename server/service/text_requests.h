@@ -32,6 +32,8 @@ struct TextCall {
   std::uint32_t max_tokens = 0;  // Generate only.
   absl::Time deadline = absl::InfiniteFuture();
   std::shared_ptr<std::atomic<bool>> cancelled;  // The RPC's flag.
+  std::string client = "anonymous";              // The token's name (metrics).
+  std::string quota_key;                         // CallRecord::quota_key.
 };
 
 // How a finished text or request is handed back. `model` is null when the

@@ -10,7 +10,7 @@ namespace {
 
 TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::string& model,
                     const google::protobuf::RepeatedPtrField<std::string>& texts,
-                    const v1::DecodingOptions& options,
+                    const v1::DecodingOptions& options, const CallRecord& record,
                     std::shared_ptr<std::atomic<bool>> cancelled) {
   TextCall call;
   call.task = task;
@@ -20,6 +20,8 @@ TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::stri
   call.options = options;
   call.deadline = absl::FromChrono(rpc->deadline());
   call.cancelled = std::move(cancelled);
+  call.client = record.client();
+  call.quota_key = record.quota_key();
   return call;
 }
 
@@ -46,9 +48,9 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
         JoinSentences(served, sentences, with_scores, keep_layout ? &texts.Get(text) : nullptr);
   };
   callbacks.request_done = FinishUnary(call, response);
-  StartTextCall(context, DecodeCall(task, rpc, model, texts, options, call->cancelled()),
-                std::move(callbacks),
-                [call](const std::string& name) { call->record().set_model(name); });
+  StartTextCall(
+      context, DecodeCall(task, rpc, model, texts, options, call->record(), call->cancelled()),
+      std::move(callbacks), [call](const std::string& name) { call->record().set_model(name); });
   return call;
 }
 
@@ -89,7 +91,7 @@ grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::Transl
                                   const RequestTotals&) { call->Complete(status); };
   StartTextCall(context_,
                 DecodeCall(Task::kTranslation, rpc, request->model(), request->texts(),
-                           request->options(), call->cancelled()),
+                           request->options(), call->record(), call->cancelled()),
                 std::move(callbacks),
                 [call](const std::string& name) { call->record().set_model(name); });
   return call;
