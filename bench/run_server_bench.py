@@ -92,7 +92,7 @@ class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
                  threads_per_worker: int = 1, max_batch_size: int = 0,
                  join_delay_ms: int | None = None, max_queue_size: int = 100000,
-                 max_queue_wait_ms: int = 0, cache_mb: int = 0):
+                 max_queue_wait_ms: int = 0, cache_mb: int = 0, extra: str = ""):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
@@ -106,7 +106,7 @@ class Server:
             # The texts repeat: without cache_mb the response cache is off,
             # so the model itself is measured.
             f"cache {{ size_mb: {cache_mb} }}\n"
-            "drain_grace_seconds: 5\n")
+            "drain_grace_seconds: 5\n" + extra)
         self.config.close()
         self.log = log.open("w")
         self.process = subprocess.Popen(
@@ -130,12 +130,14 @@ class Server:
 
 def load_command(port: int, texts: pathlib.Path, seconds: float, beam: int, *,
                  concurrency: int = 0, rate: float = 0.0, deadline: float = 120,
-                 warmup: float = 2) -> list[str]:
+                 warmup: float = 2, token: str = "") -> list[str]:
     command = [str(BIN / "liteformer-load"), f"--target=127.0.0.1:{port}", f"--input={texts}",
                f"--beam={beam}", f"--duration={seconds}", f"--warmup={warmup}",
                "--split_by_length", "--quiet", "--json=-", f"--deadline={deadline}"]
     command += [f"--concurrency={concurrency}"] if concurrency else [f"--rate={rate:.3f}",
                                                                       "--arrival=poisson"]
+    if token:
+        command.append(f"--token={token}")
     return command
 
 
