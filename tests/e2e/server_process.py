@@ -245,3 +245,14 @@ def run_server_expecting_exit(binary: pathlib.Path | str, config_path: pathlib.P
         raise ServerError(f"{command} did not exit within {timeout} s on a bad config\n"
                           f"--- stderr ---\n{stderr[-4000:]}")
     return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def refused_start_output(binary: pathlib.Path | str, tmp_path: pathlib.Path, model: pathlib.Path,
+                         extra: str) -> str:
+    """Starts the server on one model with `extra` in its config, expects it
+    to refuse the config and exit non-zero, and returns what it printed."""
+    path = tmp_path / "refused.textproto"
+    path.write_text(config_text([("mt", model, True)], extra=extra))
+    result = run_server_expecting_exit(binary, path)
+    assert result.returncode != 0, f"the server accepted {extra!r}"
+    return result.stderr + result.stdout

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from e2e_util import fetch_metrics, parse_prometheus, total
-from server_process import config_text, run_server_expecting_exit
+from server_process import config_text, refused_start_output
 
 TIMEOUT = 30.0
 TEXTS = ["t1 t2 t3\nt4 t5", "t6 t7 t8 t9", "t10 t11"]
@@ -91,9 +91,6 @@ def test_a_zero_budget_turns_the_cache_off(stubs: Any, server_factory: Any, data
 
 def test_a_cache_budget_out_of_range_stops_the_start(server_binary: pathlib.Path, tmp_path: pathlib.Path,
                                                       data_dir: pathlib.Path) -> None:
-    path = tmp_path / "cache.textproto"
-    path.write_text(config_text([("mt", data_dir / "lsra_dynamic_shared", True)],
-                                extra="cache { size_mb: 70000 }"))
-    result = run_server_expecting_exit(server_binary, path)
-    assert result.returncode != 0
-    assert "cache.size_mb = 70000 exceeds 65536" in result.stderr + result.stdout
+    output = refused_start_output(server_binary, tmp_path, data_dir / "lsra_dynamic_shared",
+                                  "cache { size_mb: 70000 }")
+    assert "cache.size_mb = 70000 exceeds 65536" in output

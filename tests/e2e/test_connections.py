@@ -9,7 +9,7 @@ import struct
 import time
 from typing import Any
 
-from server_process import config_text, run_server_expecting_exit
+from server_process import config_text, refused_start_output
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 SETTINGS = 0x4
@@ -68,10 +68,7 @@ def test_an_idle_connection_gets_goaway_after_max_idle(server_factory: Any, data
 
 def test_an_out_of_range_setting_stops_the_start(server_binary: pathlib.Path, data_dir: pathlib.Path,
                                                  tmp_path: pathlib.Path) -> None:
-    path = tmp_path / "server.textproto"
-    path.write_text(config_text([("mt", data_dir / "lsra_dynamic_shared", True)],
-                                extra="connections { keepalive_time_seconds: 20000000 }"))
-    result = run_server_expecting_exit(server_binary, path)
-    assert result.returncode != 0
-    assert "liteformer.v1.ConnectionsConfig.keepalive_time_seconds = 20000000 is out of range" in result.stderr, \
-        result.stderr[-2000:]
+    output = refused_start_output(server_binary, tmp_path, data_dir / "lsra_dynamic_shared",
+                                  "connections { keepalive_time_seconds: 20000000 }")
+    assert "liteformer.v1.ConnectionsConfig.keepalive_time_seconds = 20000000 is out of range" in output, \
+        output[-2000:]

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 
 from e2e_util import fetch_metrics, parse_prometheus, total
-from server_process import config_text
+from server_process import config_text, refused_start_output
 
 RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
 
@@ -151,3 +151,10 @@ def test_one_client_at_ten_times_its_quota_leaves_another_unharmed(stubs: Any, s
         assert loaded <= 1.5 * unloaded, (loaded, unloaded)
         assert refused(server, "bulk", "sentences_per_second") + refused(server, "bulk", "max_in_flight_sentences") \
             == refusals
+
+
+def test_a_bad_quota_stops_the_start_naming_it(server_binary: pathlib.Path, tmp_path: pathlib.Path,
+                                               data_dir: pathlib.Path) -> None:
+    output = refused_start_output(server_binary, tmp_path, data_dir / "lsra_dynamic_shared",
+                                  "quotas { overrides { client: \"a\" limits { sentences_per_second: -2 } } }")
+    assert "quotas.overrides[0].limits.sentences_per_second = -2 is not in [0, 1e+06]" in output, output[-2000:]
