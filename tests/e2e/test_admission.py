@@ -55,14 +55,26 @@ def refused_total(server: Any, reason: str) -> float:
     return total(samples, "liteformer_admission_refused_total", lambda labels: labels.get("reason") == reason)
 
 
+def wait_for_measured_wait(server: Any, timeout: float = 60.0) -> None:
+    """Until the server has measured its drain rate: the queued work's
+    expected wait is then above zero."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        samples = parse_prometheus(fetch_metrics(server.metrics_url)[1])[1]
+        if total(samples, "liteformer_queue_expected_wait_seconds", lambda labels: True) > 0:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"no drain rate measured within {timeout} s of a backlog")
+
+
 def test_over_max_queue_wait_is_refused_with_a_retry_hint(stubs: Any, server_factory: Any,
                                                           data_dir: pathlib.Path) -> None:
     with make_server(server_factory, data_dir, "admission_wait", max_queue_wait_ms=1) as server:
         translator = stubs.pb_grpc.TranslatorStub(server.channel())
         calls = backlog(stubs, translator, 30)
         # The drain rate is measured from takes that leave work queued (one
-        # window: 250 ms).
-        time.sleep(0.5)
+        # window: 250 ms, once a call has finished: seconds in a sanitized build).
+        wait_for_measured_wait(server)
         late = []
         for _ in range(10):
             late += backlog(stubs, translator, 1)
@@ -86,7 +98,7 @@ def test_a_deadline_the_queue_cannot_meet_is_refused_at_once(stubs: Any, server_
     with make_server(server_factory, data_dir, "admission_deadline", max_queue_wait_ms=600000) as server:
         translator = stubs.pb_grpc.TranslatorStub(server.channel())
         calls = backlog(stubs, translator, 30)
-        time.sleep(0.5)  # The drain rate is measured while the backlog runs.
+        wait_for_measured_wait(server)  # The drain rate is measured while the backlog runs.
         refused = None
         for _ in range(20):
             start = time.monotonic()
