@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs the Debian packages, builds, and runs
 # every test (ctest: unit, parity, integration; pytest: tools/, twice: under
-# this machine's OpenBLAS kernels and under others), then the same
+# this machine's OpenBLAS kernels and under others; the fault suite's short
+# version), then the same
 # ctest suite again in an ASan/UBSan build, then each libFuzzer target for a
 # bounded time (scripts/fuzz.sh). Exits non-zero if anything failed.
 set -uo pipefail
@@ -42,6 +43,11 @@ other_kernels=Sandybridge
 if [ "${OPENBLAS_CORETYPE:-}" = "${other_kernels}" ]; then other_kernels=Prescott; fi
 stage "pytest (OPENBLAS_CORETYPE=${other_kernels})" env OPENBLAS_CORETYPE="${other_kernels}" \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/python
+
+# The fault suite's short version (bench/run_fault_suite.py: soak with
+# cancellations, deadlines and invalid calls, SIGTERM, SIGKILL and restart,
+# overload, idle connections, corrupt models) on the release build.
+stage "fault suite (short)" /usr/bin/python3 bench/run_fault_suite.py --short
 
 if [ "${LITEFORMER_SKIP_SANITIZERS:-0}" != "1" ]; then
   stage "configure (asan+ubsan)" cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -37,8 +37,8 @@ const char* QuotaLimitName(QuotaLimit limit) {
   return limit == QuotaLimit::kInFlight ? "max_in_flight_sentences" : "sentences_per_second";
 }
 
-QuotaLease::QuotaLease(std::shared_ptr<ClientState> state, int sentences)
-    : state_(std::move(state)), held_(sentences) {}
+QuotaLease::QuotaLease(std::shared_ptr<ClientState> state, int sentences, double tokens)
+    : state_(std::move(state)), held_(sentences), tokens_(tokens) {}
 
 QuotaLease::~QuotaLease() {
   std::lock_guard<std::mutex> lock(state_->mu);
@@ -50,6 +50,12 @@ void QuotaLease::ReleaseOne() {
   if (held_ == 0) return;
   --held_;
   --state_->in_flight;
+}
+
+void QuotaLease::ReturnTokens() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->tokens = std::min(state_->limits.burst_sentences, state_->tokens + tokens_);
+  tokens_ = 0;
 }
 
 ClientQuotas::Admission ClientQuotas::Admit(const std::string& client, int sentences,
@@ -95,7 +101,8 @@ ClientQuotas::Admission ClientQuotas::Admit(const std::string& client, int sente
     state->tokens -= sentences;
   }
   state->in_flight += sentences;
-  return {std::make_shared<QuotaLease>(std::move(state), sentences), std::nullopt};
+  const double taken = limits.sentences_per_second > 0 ? sentences : 0.0;
+  return {std::make_shared<QuotaLease>(std::move(state), sentences, taken), std::nullopt};
 }
 
 std::size_t ClientQuotas::tracked_clients() const {

@@ -41,17 +41,22 @@ struct ClientState {
 // Sentences of one admitted request, in flight until released.
 class QuotaLease {
  public:
-  QuotaLease(std::shared_ptr<quota_internal::ClientState> state, int sentences);
+  // `tokens`: what the request took from the bucket (0 without a rate limit).
+  QuotaLease(std::shared_ptr<quota_internal::ClientState> state, int sentences, double tokens);
   ~QuotaLease();  // Releases whatever is still held.
   QuotaLease(const QuotaLease&) = delete;
   QuotaLease& operator=(const QuotaLease&) = delete;
 
   // One sentence finished (or failed, or was cancelled).
   void ReleaseOne();
+  // The request was refused after all (by the scheduler): the sentences it
+  // took from the token bucket go back, as if it had never come.
+  void ReturnTokens();
 
  private:
   std::shared_ptr<quota_internal::ClientState> state_;
-  int held_;  // Guarded by state_->mu.
+  int held_;       // Guarded by state_->mu.
+  double tokens_;  // Guarded by state_->mu.
 };
 
 // Which limit refused a request (the metric's label).

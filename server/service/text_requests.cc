@@ -294,6 +294,7 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   // Quotas count what the queue would run (cache hits are free); each
   // sentence leaves the client's in-flight count as it finishes, before its
   // result is handed on.
+  std::shared_ptr<QuotaLease> lease;
   if (context.quotas != nullptr && context.quotas->enabled() && !jobs.empty()) {
     ClientQuotas::Admission admission =
         context.quotas->Admit(call.quota_key, static_cast<int>(jobs.size()), absl::Now(),
@@ -303,10 +304,11 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
       pending->FailBeforeSubmit(admission.refusal->status);
       return;
     }
-    if (admission.lease != nullptr) {
+    lease = std::move(admission.lease);
+    if (lease != nullptr) {
       for (std::unique_ptr<Job>& job : jobs) {
-        job->done = [lease = admission.lease, done = std::move(job->done)](
-                        absl::StatusOr<FinishedSentence> result, const JobTimes& times) mutable {
+        job->done = [lease, done = std::move(job->done)](absl::StatusOr<FinishedSentence> result,
+                                                         const JobTimes& times) mutable {
           lease->ReleaseOne();
           done(std::move(result), times);
         };
@@ -317,6 +319,8 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   // admitted, so a refused request reports the refusal and nothing else.
   if (!jobs.empty()) {
     if (absl::Status status = model.scheduler().Submit(jobs); !status.ok()) {
+      // Refused by admission: nothing ran, so the quota is not spent.
+      if (lease != nullptr) lease->ReturnTokens();
       pending->FailBeforeSubmit(status);
       return;
     }

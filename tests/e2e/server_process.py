@@ -52,7 +52,7 @@ class ServerProcess:
     def __init__(self, binary: pathlib.Path | str, stubs: Any, tmp_dir: pathlib.Path, config: str, *,
                  name: str = "server", metrics: bool = True, extra_args: Iterable[str] = (),
                  startup_timeout: float = 30.0, stop_timeout: float | None = None,
-                 credentials: grpc.ChannelCredentials | None = None) -> None:
+                 credentials: grpc.ChannelCredentials | None = None, port: int = 0) -> None:
         self.binary = pathlib.Path(binary)
         self.stubs = stubs
         self.dir = pathlib.Path(tmp_dir)
@@ -68,7 +68,8 @@ class ServerProcess:
         self.stop_timeout = stop_timeout if stop_timeout is not None else 35.0
         self.config_path = self.dir / f"{name}.textproto"
         self.log_path = self.dir / f"{name}.log"
-        self.port = 0
+        self.port = port  # 0: a free port at each start.
+        self.fixed_port = port != 0
         self.metrics_port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.returncode: int | None = None
@@ -94,7 +95,8 @@ class ServerProcess:
         if not self.binary.exists():
             raise ServerError(f"{self.binary} does not exist (not built yet?)")
         self.config_path.write_text(self.config_text)
-        self.port = free_port()
+        if not self.fixed_port:
+            self.port = free_port()
         self.metrics_port = free_port()
         while self.metrics_port == self.port:
             self.metrics_port = free_port()

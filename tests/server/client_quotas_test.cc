@@ -116,6 +116,17 @@ TEST(ClientQuotasTest, TheTokenBucketAllowsItsBurstThenItsRate) {
   EXPECT_TRUE(quotas.Admit("alice", 1, later, kHint).refusal.has_value());
 }
 
+TEST(ClientQuotasTest, ARequestRefusedAfterAdmissionGivesItsTokensBack) {
+  ClientQuotas quotas(Settings("per_client { sentences_per_second: 1 burst_sentences: 3 }"));
+  std::shared_ptr<QuotaLease> lease = quotas.Admit("alice", 3, kStart, kHint).lease;
+  ASSERT_NE(lease, nullptr);
+  EXPECT_TRUE(quotas.Admit("alice", 1, kStart, kHint).refusal.has_value());
+  lease->ReturnTokens();
+  lease->ReturnTokens();  // Once only: the bucket holds its burst, no more.
+  EXPECT_FALSE(quotas.Admit("alice", 3, kStart, kHint).refusal.has_value());
+  EXPECT_TRUE(quotas.Admit("alice", 1, kStart, kHint).refusal.has_value());
+}
+
 TEST(ClientQuotasTest, ARequestLargerThanTheBurstNeedsAFullBucketAndLeavesADebt) {
   ClientQuotas quotas(Settings("per_client { sentences_per_second: 2 burst_sentences: 4 }"));
   EXPECT_FALSE(quotas.Admit("alice", 10, kStart, kHint).refusal.has_value());
