@@ -62,6 +62,8 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import stubs as generated_stubs  # noqa: E402
 from server_process import ServerProcess, config_text, free_port, run_server_expecting_exit  # noqa: E402
 
+from run_server_bench import finish_load  # noqa: E402
+
 OK = grpc.StatusCode.OK
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE
 # What each kind of soak request may end in. A normal call may be refused by
@@ -135,17 +137,15 @@ class Suite:
         return self.stubs.pb.TranslateRequest(texts=[self.texts.sentence(short)],
                                               options=self.stubs.pb.DecodingOptions(no_cache=True, **options))
 
-    def load(self, server: ServerProcess, *flags: str) -> subprocess.Popen:
-        return subprocess.Popen([str(self.args.load_binary), f"--target={server.address}",
-                                 f"--input={self.texts_file}", "--json=-", "--quiet", "--no_cache", *flags],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def load(self, server: ServerProcess, *flags: str) -> tuple[list[str], subprocess.Popen]:
+        """liteformer-load in the background; `report` waits for its result."""
+        command = [str(self.args.load_binary), f"--target={server.address}", f"--input={self.texts_file}",
+                   "--json=-", "--quiet", "--no_cache", *flags]
+        return command, subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     @staticmethod
-    def report(process: subprocess.Popen, timeout: float) -> dict:
-        stdout, stderr = process.communicate(timeout=timeout)
-        if process.returncode != 0:
-            raise RuntimeError(f"liteformer-load failed ({process.returncode}): {stderr[-2000:]}")
-        return json.loads(stdout[stdout.find("{"):stdout.rfind("}") + 1])
+    def report(load: tuple[list[str], subprocess.Popen], timeout: float) -> dict:
+        return finish_load(*load, timeout)
 
     def saturation(self, server: ServerProcess) -> float:
         seconds = 3 if self.args.short else 10

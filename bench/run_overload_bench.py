@@ -35,7 +35,7 @@ import subprocess
 import tempfile
 import time
 
-from run_server_bench import (BIN, ROOT, Server, load, load_command, load_report,
+from run_server_bench import (BIN, Server, load, load_command, load_report,
                               server_bench_arguments, write_texts)
 
 MAX_QUEUE_WAIT_MS = 500  # The server's default.

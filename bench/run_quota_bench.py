@@ -24,7 +24,7 @@ import pathlib
 import subprocess
 import tempfile
 
-from run_server_bench import Server, load_command, load_report, server_bench_arguments, write_texts
+from run_server_bench import Server, finish_load, load_command, load_report, server_bench_arguments, write_texts
 
 INTERACTIVE_RATE = 2.0
 TOKENS = "interactive interactive-token\nbulk bulk-token\n"
@@ -69,9 +69,7 @@ def main() -> int:
                    "interactive_p99_ms": interactive["latency_ms"]["p99"],
                    "interactive_sent": interactive["sent"], "interactive_failed": interactive["failed"]}
             if bulk is not None:
-                stdout, stderr = bulk.communicate(timeout=args.seconds + 120)
-                report = load_report(bulk_command, subprocess.CompletedProcess(bulk_command, bulk.returncode,
-                                                                                stdout, stderr))
+                report = finish_load(bulk_command, bulk, args.seconds + 120)
                 row.update({"bulk_sent": report["sent"], "bulk_ok": report["ok"], "bulk_failed": report["failed"],
                             "bulk_ok_per_second": report["ok"] / report["elapsed_seconds"],
                             "bulk_errors": report["errors"]})

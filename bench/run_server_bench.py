@@ -150,6 +150,13 @@ def load_report(command: list[str], result: subprocess.CompletedProcess) -> dict
     return json.loads("\n".join(lines[start:]))
 
 
+def finish_load(command: list[str], process: subprocess.Popen, timeout: float) -> dict:
+    """The report of liteformer-load started in the background (Popen with
+    text pipes) as `command`, once it ends."""
+    stdout, stderr = process.communicate(timeout=timeout)
+    return load_report(command, subprocess.CompletedProcess(command, process.returncode, stdout, stderr))
+
+
 def load(port: int, texts: pathlib.Path, seconds: float, beam: int, *, concurrency: int = 0,
          rate: float = 0.0) -> dict:
     command = load_command(port, texts, seconds, beam, concurrency=concurrency, rate=rate)
@@ -326,7 +333,7 @@ def main() -> int:
     print(f"\nthe mix on 1 worker x {args.threads} threads: unloaded p50 "
           f"{one_worker[0]['p50']:.0f} ms, closed 32 {one_worker[1]['rps']:.1f} texts/s")
 
-    step, request = results["step_level"], results["request_level"]
+    step = results["step_level"]
     open50 = {m: next(r for r in results[m]["rows"] if r["load"].startswith("open 50"))
               for m in ("step_level", "request_level")}
     open80 = {m: next(r for r in results[m]["rows"] if r["load"].startswith("open 80"))

@@ -65,9 +65,11 @@ const char* QuotaLimitName(QuotaLimit limit);
 
 class ClientQuotas {
  public:
-  explicit ClientQuotas(QuotaSettings settings) : settings_(std::move(settings)) {}
+  explicit ClientQuotas(QuotaSettings settings)
+      : settings_(std::move(settings)), enabled_(settings_.enabled()) {}
 
-  bool enabled() const { return settings_.enabled(); }
+  // Whether any client has a limit (checked on every call: kept, not recomputed).
+  bool enabled() const { return enabled_; }
 
   struct Refusal {
     absl::Status status;  // RESOURCE_EXHAUSTED with a retry hint (retry_hint.h).
@@ -92,6 +94,7 @@ class ClientQuotas {
   void SweepLocked(absl::Time now);
 
   const QuotaSettings settings_;
+  const bool enabled_;
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<quota_internal::ClientState>> clients_;
   absl::Time last_sweep_ = absl::InfinitePast();

@@ -9,7 +9,7 @@ std::string PeerHost(absl::string_view peer) {
   constexpr std::size_t kMaxPeer = 256;
   if (absl::ConsumePrefix(&peer, "ipv4:")) {
     const std::size_t colon = peer.rfind(':');
-    return std::string(peer.substr(0, colon));
+    return std::string(peer.substr(0, std::min(colon, kMaxPeer)));
   }
   if (absl::ConsumePrefix(&peer, "ipv6:")) {
     const std::string decoded =

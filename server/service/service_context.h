@@ -1,6 +1,6 @@
 // ServiceContext: what every RPC handler shares — the models, the metrics,
-// the request limits, who may call (tokens) and how much (quotas), whether the server is draining,
-// and its live calls.
+// the request limits, who may call (tokens) and how much (quotas), whether
+// the server is draining, and its live calls.
 #ifndef LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 #define LITEFORMER_SERVER_SERVICE_SERVICE_CONTEXT_H_
 
