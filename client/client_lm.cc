@@ -39,6 +39,7 @@ absl::Status GenerateOne(liteformer::v1::LanguageModel::Stub& stub, const Client
   request.set_prompt(prompt);
   request.set_max_tokens(options.max_tokens);
   *request.mutable_options() = options.decoding;
+  request.set_priority(options.priority);
   grpc::ClientContext context;
   SetDeadline(context, options.deadline);
   std::unique_ptr<grpc::ClientReader<GenerateResponse>> reader = stub.Generate(&context, request);
@@ -89,6 +90,7 @@ absl::Status Score(const ChannelPtr& channel, const ClientOptions& options, cons
   for (size_t begin = 0; begin < texts.size(); ++request_number) {
     const size_t end = RequestEnd(options, texts.size(), begin);
     liteformer::v1::ScoreRequest request;
+    request.set_priority(options.priority);
     request.set_model(options.model);
     for (size_t i = begin; i < end; ++i) request.add_texts(texts[i]);
     grpc::ClientContext context;

@@ -80,6 +80,7 @@ ClientOptions OptionsFromFlags() {
   options.texts_per_request = absl::GetFlag(FLAGS_texts_per_request);
   options.health_service = absl::GetFlag(FLAGS_service);
   options.decoding = DecodingOptionsFromFlags();
+  options.priority = PriorityFromFlag();
   options.decoding.set_seed(absl::GetFlag(FLAGS_seed));
   options.max_tokens = MaxTokensFromFlag();
   return options;

@@ -22,6 +22,7 @@ struct ClientOptions {
   size_t texts_per_request = 32;
   std::string health_service;
   liteformer::v1::DecodingOptions decoding;
+  liteformer::v1::Priority priority = liteformer::v1::PRIORITY_UNSPECIFIED;
   uint32_t max_tokens = 0;
 };
 

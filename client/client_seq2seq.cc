@@ -33,6 +33,7 @@ Request MakeRequest(const ClientOptions& options, const Texts& texts, size_t beg
   request.set_model(options.model);
   for (size_t i = begin; i < end; ++i) request.add_texts(texts[i]);
   *request.mutable_options() = options.decoding;
+  request.set_priority(options.priority);
   return request;
 }
 

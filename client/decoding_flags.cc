@@ -17,6 +17,8 @@ ABSL_FLAG(uint32_t, max_tokens, 0, "generate: most tokens produced.");
 ABSL_FLAG(bool, scores, false, "Return per-token scores.");
 ABSL_FLAG(bool, no_cache, false,
           "Bypass the server's response cache (e.g. to load-test the model itself).");
+ABSL_FLAG(std::string, priority, "",
+          "interactive | normal | bulk: the requests' scheduling class; empty: normal.");
 ABSL_FLAG(std::string, sampling, "",
           "on | off; empty: the model's default (--beam > 1 turns it off, --topk/--topp/"
           "--temperature on).");
@@ -44,8 +46,23 @@ liteformer::v1::DecodingOptions DecodingOptionsFromFlags() {
 
 absl::Status CheckDecodingFlags() {
   const std::string sampling = absl::GetFlag(FLAGS_sampling);
-  if (sampling.empty() || sampling == "on" || sampling == "off") return absl::OkStatus();
-  return absl::InvalidArgumentError("--sampling must be on or off");
+  if (!sampling.empty() && sampling != "on" && sampling != "off") {
+    return absl::InvalidArgumentError("--sampling must be on or off");
+  }
+  const std::string priority = absl::GetFlag(FLAGS_priority);
+  if (!priority.empty() && priority != "interactive" && priority != "normal" &&
+      priority != "bulk") {
+    return absl::InvalidArgumentError("--priority must be interactive, normal or bulk");
+  }
+  return absl::OkStatus();
+}
+
+liteformer::v1::Priority PriorityFromFlag() {
+  const std::string priority = absl::GetFlag(FLAGS_priority);
+  if (priority == "interactive") return liteformer::v1::INTERACTIVE;
+  if (priority == "normal") return liteformer::v1::NORMAL;
+  if (priority == "bulk") return liteformer::v1::BULK;
+  return liteformer::v1::PRIORITY_UNSPECIFIED;
 }
 
 uint32_t MaxTokensFromFlag() { return absl::GetFlag(FLAGS_max_tokens); }
@@ -55,6 +72,7 @@ const char kDecodingFlagsUsage[] = R"(decoding (0 = the model's default):
   --nbest=N --scores   --topk=N --topp=X --temperature=X   --max_tokens=N (generate)
   --sampling=on|off (default: the model's; --beam > 1 turns it off)
   --no_cache (bypass the server's response cache)
+  --priority=interactive|normal|bulk (the requests' scheduling class; default normal)
 )";
 
 }  // namespace liteformer::client

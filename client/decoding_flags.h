@@ -16,8 +16,12 @@ namespace liteformer::client {
 // Call CheckDecodingFlags() first.
 liteformer::v1::DecodingOptions DecodingOptionsFromFlags();
 
-// A usage error for a flag value the options cannot hold (--sampling=maybe).
+// A usage error for a flag value the options cannot hold (--sampling=maybe,
+// --priority=urgent).
 absl::Status CheckDecodingFlags();
+
+// --priority (every request's Priority field).
+liteformer::v1::Priority PriorityFromFlag();
 
 // --max_tokens (GenerateRequest.max_tokens).
 uint32_t MaxTokensFromFlag();

@@ -98,6 +98,7 @@ Request TextsRequest(const LoadOptions& options, const std::vector<const std::st
   Request request;
   request.set_model(options.model);
   for (const std::string* text : texts) request.add_texts(*text);
+  request.set_priority(options.priority);
   return request;
 }
 
@@ -138,6 +139,7 @@ void LoadCaller::Start(const std::vector<const std::string*>& texts, CallDone do
       request.set_prompt(*texts.at(0));
       request.set_max_tokens(options_.max_tokens);
       *request.mutable_options() = options_.decoding;
+      request.set_priority(options_.priority);
       new GenerateCall(*language_model_, options_, std::move(request), std::move(done));
       return;
     }

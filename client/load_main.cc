@@ -77,6 +77,7 @@ absl::StatusOr<LoadOptions> OptionsFromFlags() {
                         "generate sends one prompt per request"));
   RETURN_IF_ERROR(CheckDecodingFlags());
   options.decoding = DecodingOptionsFromFlags();
+  options.priority = PriorityFromFlag();
   options.max_tokens = MaxTokensFromFlag();
 
   options.rate = absl::GetFlag(FLAGS_rate);

@@ -31,6 +31,7 @@ struct LoadOptions {
   std::vector<std::string> texts;  // Sent round-robin.
   size_t texts_per_request = 1;
   liteformer::v1::DecodingOptions decoding;
+  liteformer::v1::Priority priority = liteformer::v1::PRIORITY_UNSPECIFIED;
   uint32_t max_tokens = 0;
 
   // rate == 0: closed loop, `concurrency` requests always in flight.

@@ -29,6 +29,18 @@ SchedulerMetrics ServerMetrics::ForModel(const std::string& model) {
       labels);
   m.queue_depth =
       &registry_.GetGauge("liteformer_queue_depth", "Sentences waiting in the queue.", labels);
+  for (Priority priority : kPriorities) {
+    const metrics::Labels by_class = {{"model", model},
+                                      {"priority", std::string(PriorityName(priority))}};
+    m.class_queue_depth[PriorityIndex(priority)] = &registry_.GetGauge(
+        "liteformer_priority_queue_depth", "Sentences waiting in the queue, by priority class.",
+        by_class);
+    m.preemptions[PriorityIndex(priority)] = &registry_.GetCounter(
+        "liteformer_preemptions_total",
+        "Batches of a priority class a worker started by setting its running batch aside "
+        "(higher-class work, or a client of the same class the running batch left out).",
+        by_class);
+  }
   m.expected_wait = &registry_.GetGauge(
       "liteformer_queue_expected_wait_seconds",
       "The queued work's expected wait at the measured throughput (what admission compares "

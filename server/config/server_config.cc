@@ -68,6 +68,14 @@ v1::BatchingConfig Merge(const v1::BatchingConfig& base, const v1::BatchingConfi
   if (over.threads_per_worker() != 0) merged.set_threads_per_worker(over.threads_per_worker());
   if (over.has_join_delay_ms()) merged.set_join_delay_ms(over.join_delay_ms());
   if (over.max_queue_wait_ms() != 0) merged.set_max_queue_wait_ms(over.max_queue_wait_ms());
+  if (over.max_held_batches() != 0) merged.set_max_held_batches(over.max_held_batches());
+  for (auto [field, merged_field] :
+       {std::pair{&over.interactive(), merged.mutable_interactive()},
+        std::pair{&over.normal(), merged.mutable_normal()},
+        std::pair{&over.bulk(), merged.mutable_bulk()}}) {
+    if (field->max_batch_size() != 0) merged_field->set_max_batch_size(field->max_batch_size());
+    if (field->max_queue_size() != 0) merged_field->set_max_queue_size(field->max_queue_size());
+  }
   return merged;
 }
 
@@ -95,6 +103,16 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
   // liteformer-load at 64 in flight (by hand, README "The server under
   // load"): 2 workers x 1 thread served 33.5 texts/s, 1 worker x 2 threads 17.7.
   options.workers = OrDefault(batching.workers(), cores);
+  // 3: a bulk batch, a normal one set aside for an interactive one, and no
+  // more, so that a worker's caches stay bounded.
+  options.max_held_batches = OrDefault(batching.max_held_batches(), 3);
+  for (Priority priority : kPriorities) {
+    const v1::PriorityClassConfig& own = priority == Priority::kInteractive ? batching.interactive()
+                                         : priority == Priority::kNormal    ? batching.normal()
+                                                                            : batching.bulk();
+    options.classes[PriorityIndex(priority)] = {.max_batch_size = static_cast<int>(own.max_batch_size()),
+                                                .max_queue_size = static_cast<int>(own.max_queue_size())};
+  }
   options.threads_per_worker =
       OrDefault(batching.threads_per_worker(), std::max(1, cores / options.workers));
   return options;
@@ -126,12 +144,16 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
   ResolvedServerConfig resolved;
   for (const google::protobuf::Message* message :
        std::initializer_list<const google::protobuf::Message*>{
-           &config, &config.batching(), &config.limits(), &config.connections()}) {
+           &config, &config.batching(), &config.batching().interactive(),
+           &config.batching().normal(), &config.batching().bulk(), &config.limits(),
+           &config.connections()}) {
     if (absl::Status status = CheckRange(*message, source_name); !status.ok()) return status;
   }
   for (const v1::ModelEntry& entry : config.models()) {
-    if (absl::Status status = CheckRange(entry.batching(), source_name); !status.ok()) {
-      return status;
+    for (const google::protobuf::Message* message : std::initializer_list<const google::protobuf::Message*>{
+             &entry.batching(), &entry.batching().interactive(), &entry.batching().normal(),
+             &entry.batching().bulk()}) {
+      if (absl::Status status = CheckRange(*message, source_name); !status.ok()) return status;
     }
   }
   if (!config.listen().empty()) resolved.listen = config.listen();

@@ -5,12 +5,15 @@
 #ifndef LITEFORMER_SERVER_SCHEDULER_JOB_H_
 #define LITEFORMER_SERVER_SCHEDULER_JOB_H_
 
+#include <cstdint>
 #include <functional>
+#include <string>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/search/decoding_batch.h"
+#include "server/scheduler/priority.h"
 
 namespace liteformer {
 
@@ -27,6 +30,10 @@ struct Job {
   // translation about as long as its source): admission's cost estimate.
   int expected_steps = 0;
   absl::Time deadline = absl::InfiniteFuture();
+  Priority priority = Priority::kNormal;
+  // Whose work it is, for fair queuing within a class: the token's name, or
+  // the peer's address without auth. Every job of one Submit is one request.
+  std::string client;
   // Polled between steps; empty means never cancelled.
   std::function<bool()> cancelled;
   // Streaming: each token as soon as it is chosen (sentence.stream_tokens).
@@ -37,6 +44,10 @@ struct Job {
 
   absl::Time enqueued;  // Set by Submit.
   double work = 0;      // Set by Submit: see JobWork.
+  std::uint64_t request = 0;  // Set by Submit: one id per call.
+  // Set when it leaves the queue: its client's service in its class,
+  // counted in work, once this job is counted (fair_queue.h).
+  double client_service = 0;
   absl::Time started;   // Set when it joins a batch.
 };
 

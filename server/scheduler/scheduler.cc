@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "engine/search/sentence_jobs.h"
 #include "engine/tensor/compute_context.h"
@@ -74,18 +75,51 @@ Scheduler::Scheduler(std::shared_ptr<const Model> model, const SchedulerOptions&
 
 Scheduler::~Scheduler() { Drain(absl::ZeroDuration()); }
 
+// A batch a worker holds: running, or set aside for one started after it.
+struct Scheduler::HeldBatch {
+  Priority priority = Priority::kNormal;
+  std::unique_ptr<DecodingBatch> batch;
+  absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
+  int max_length = 0;  // Longest source running: the token budget's.
+
+  // Who it serves, and how much service they had had: a batch started on
+  // top of it takes only clients it leaves out, and only until they catch up.
+  FairQueue::ClientFilter LeftOut() const {
+    absl::flat_hash_set<std::string> clients;
+    double service = 0;
+    for (const auto& [id, job] : running) {
+      clients.insert(job->client);
+      service = std::max(service, job->client_service);
+    }
+    return [clients = std::move(clients), service](const std::string& client, double had) {
+      return had < service && !clients.contains(client);
+    };
+  }
+};
+
+struct Scheduler::Plan {
+  std::vector<std::unique_ptr<Job>> admitted;
+  // Start a batch of this class for `admitted`, over the running one.
+  std::optional<Priority> start;
+};
+
 absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
   const absl::Time now = absl::Now();
+  if (jobs.empty()) return absl::OkStatus();
+  const Priority priority = jobs.front()->priority;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (draining_) return absl::UnavailableError("the server is shutting down");
-    if (absl::Status admitted = AdmitLocked(jobs, now); !admitted.ok()) return admitted;
-    if (queue_.empty()) backlogged_since_ = now;
+    if (absl::Status admitted = AdmitLocked(jobs, priority, now); !admitted.ok()) return admitted;
+    if (QueuedLocked() == 0) backlogged_since_ = now;
+    const std::uint64_t request = next_request_++;
     for (std::unique_ptr<Job>& job : jobs) {
       job->enqueued = now;
       job->sentence.id = next_id_++;
       job->work = JobWork(*job);
-      queue_.push_back(std::move(job));
+      job->priority = priority;
+      job->request = request;
+      queues_[PriorityIndex(priority)].Push(std::move(job));
     }
     UpdateQueueDepthLocked();
   }
@@ -98,21 +132,27 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
 // steps would meet the same queue.
 constexpr absl::Duration kMinRetryAfter = absl::Milliseconds(50);
 
-absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, absl::Time now) {
-  // An empty queue takes anything: a request larger than the whole queue
-  // would otherwise be refused for good, not "retry later", and with
-  // nothing queued there is no wait to predict.
-  if (queue_.empty()) return absl::OkStatus();
-  if (queue_.size() + jobs.size() > static_cast<std::size_t>(options_.max_queue_size)) {
+absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs,
+                                    Priority priority, absl::Time now) {
+  // With nothing queued ahead a request is taken whatever its size: one
+  // larger than the whole queue would otherwise be refused for good, not
+  // "retry later", and there is no wait to predict.
+  bool ahead = false;
+  for (int p = 0; p <= PriorityIndex(priority); ++p) ahead = ahead || !queues_[p].empty();
+  if (!ahead) return absl::OkStatus();
+  const FairQueue& queue = queues_[PriorityIndex(priority)];
+  const int max_queue_size = options_.MaxQueueSize(priority);
+  if (queue.size() + jobs.size() > static_cast<std::size_t>(max_queue_size)) {
     Add(metrics_.refused_queue_full, 1);
-    absl::Status full = absl::UnavailableError(
-        absl::StrCat("the queue of model '", name_, "' is full (", queue_.size(), " of ",
-                     options_.max_queue_size, " sentences waiting); retry later"));
-    SetRetryAfter(full, std::max(ExpectedWaitLocked(), kMinRetryAfter));
+    absl::Status full = absl::UnavailableError(absl::StrCat(
+        "the ", priority == Priority::kNormal ? "" : absl::StrCat(std::string(PriorityName(priority)), " "),
+        "queue of model '", name_, "' is full (", queue.size(), " of ", max_queue_size,
+        " sentences waiting); retry later"));
+    SetRetryAfter(full, std::max(ExpectedWaitLocked(priority), kMinRetryAfter));
     return full;
   }
   if (!throughput_.known()) return absl::OkStatus();
-  const absl::Duration wait = ExpectedWaitLocked();
+  const absl::Duration wait = ExpectedWaitLocked(priority);
   if (wait > options_.max_queue_wait) {
     Add(metrics_.refused_queue_wait, 1);
     absl::Status overloaded = absl::UnavailableError(absl::StrCat(
@@ -154,14 +194,16 @@ absl::Status Scheduler::AdmitLocked(const std::vector<std::unique_ptr<Job>>& job
   return absl::OkStatus();
 }
 
-absl::Duration Scheduler::ExpectedWaitLocked() const {
+absl::Duration Scheduler::ExpectedWaitLocked(Priority priority) const {
   if (!throughput_.known()) return absl::ZeroDuration();
-  return absl::Seconds(queued_work_ / throughput_.work_per_second());
+  double work = 0;
+  for (int p = 0; p <= PriorityIndex(priority); ++p) work += queues_[p].work();
+  return absl::Seconds(work / throughput_.work_per_second());
 }
 
-absl::Duration Scheduler::expected_wait() const {
+absl::Duration Scheduler::expected_wait(Priority priority) const {
   std::lock_guard<std::mutex> lock(mu_);
-  return ExpectedWaitLocked();
+  return ExpectedWaitLocked(priority);
 }
 
 void Scheduler::Drain(absl::Duration grace) {
@@ -175,8 +217,10 @@ void Scheduler::Drain(absl::Duration grace) {
     worker_stopped_.wait(lock, [this] { return live_workers_ == 0; });
   }
   // Whatever no worker took (none may be running) ends here, never lost.
-  std::deque<std::unique_ptr<Job>> left = std::move(queue_);
-  queue_.clear();
+  std::vector<std::unique_ptr<Job>> left;
+  for (FairQueue& queue : queues_) {
+    for (std::unique_ptr<Job>& job : queue.TakeAll()) left.push_back(std::move(job));
+  }
   UpdateQueueDepthLocked();
   lock.unlock();
   for (std::thread& worker : workers_) {
@@ -191,7 +235,7 @@ void Scheduler::Drain(absl::Duration grace) {
 
 int Scheduler::queue_depth() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return static_cast<int>(queue_.size());
+  return static_cast<int>(QueuedLocked());
 }
 
 int Scheduler::idle_workers() const {
@@ -199,26 +243,31 @@ int Scheduler::idle_workers() const {
   return idle_workers_;
 }
 
+std::size_t Scheduler::QueuedLocked() const {
+  std::size_t queued = 0;
+  for (const FairQueue& queue : queues_) queued += queue.size();
+  return queued;
+}
+
 void Scheduler::UpdateQueueDepthLocked() {
-  // Summed afresh, not kept by increments, so no path that moves jobs can
-  // leave it drifting; the queue is at most max_queue_size long.
-  queued_work_ = 0;
-  for (const std::unique_ptr<Job>& job : queue_) queued_work_ += job->work;
-  if (queue_.empty()) backlogged_since_ = absl::InfinitePast();
+  if (QueuedLocked() == 0) backlogged_since_ = absl::InfinitePast();
   if (metrics_.queue_depth != nullptr)
-    metrics_.queue_depth->Set(static_cast<double>(queue_.size()));
+    metrics_.queue_depth->Set(static_cast<double>(QueuedLocked()));
+  for (Priority priority : kPriorities) {
+    metrics::Gauge* depth = metrics_.class_queue_depth[PriorityIndex(priority)];
+    if (depth != nullptr) depth->Set(static_cast<double>(queues_[PriorityIndex(priority)].size()));
+  }
   if (metrics_.expected_wait != nullptr)
-    metrics_.expected_wait->Set(absl::ToDoubleSeconds(ExpectedWaitLocked()));
+    metrics_.expected_wait->Set(absl::ToDoubleSeconds(ExpectedWaitLocked(Priority::kBulk)));
 }
 
 std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
   std::vector<std::unique_ptr<Job>> dropped;
-  for (auto it = queue_.begin(); it != queue_.end();) {
-    if (!JobStopReason(**it, now).ok() || aborting_) {
-      dropped.push_back(std::move(*it));
-      it = queue_.erase(it);
-    } else {
-      ++it;
+  for (FairQueue& queue : queues_) {
+    for (std::unique_ptr<Job>& job : queue.TakeIf([&](const Job& job) {
+           return aborting_ || !JobStopReason(job, now).ok();
+         })) {
+      dropped.push_back(std::move(job));
     }
   }
   // Else the gauge keeps counting them until the next admission, which may
@@ -227,61 +276,50 @@ std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
   return dropped;
 }
 
-std::size_t Scheduler::JoinableLocked(absl::Time now) const {
-  // The queue is oldest first, so the joinable jobs are a prefix of it.
-  std::size_t joinable = 0;
-  while (joinable < queue_.size() && queue_[joinable]->enqueued + options_.join_delay <= now) {
-    ++joinable;
-  }
-  return joinable;
-}
-
-std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int running_max_length,
-                                                          int limit, std::size_t eligible,
+std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(Priority priority, int running,
+                                                          int running_max_length, int limit,
+                                                          absl::Time enqueued_by,
+                                                          const FairQueue::ClientFilter& filter,
                                                           absl::Time now) {
   std::vector<std::unique_ptr<Job>> selected;
-  const int max_sentences = std::min(options_.max_batch_size, running + limit);
-  eligible = std::min(eligible, queue_.size());
-  if (eligible == 0 || running >= max_sentences) return selected;
-  // The oldest job anchors the batch; the rest are taken closest in length
-  // first (older first among equal distances), which keeps padding low.
-  const int anchor = queue_.front()->length;
-  std::vector<std::size_t> order(eligible);
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    return std::abs(queue_[a]->length - anchor) < std::abs(queue_[b]->length - anchor);
+  const int max_sentences = std::min(options_.MaxBatchSize(priority), running + limit);
+  if (running >= max_sentences) return selected;
+  FairQueue& queue = queues_[PriorityIndex(priority)];
+  // The first job in fair order anchors the batch; the rest are taken
+  // closest in length first (earlier in fair order among equal distances),
+  // from a window a few batches deep: low padding, and no client or request
+  // far behind in fair order gets ahead of one waiting for its turn.
+  std::vector<const Job*> order =
+      queue.Peek(static_cast<std::size_t>(4 * max_sentences), enqueued_by, filter);
+  if (order.empty()) return selected;
+  const Job* const first = order.front();
+  const int anchor = first->length;
+  std::stable_sort(order.begin(), order.end(), [&](const Job* a, const Job* b) {
+    return std::abs(a->length - anchor) < std::abs(b->length - anchor);
   });
   int count = running;
   int max_length = running_max_length;
-  std::vector<bool> taken(queue_.size(), false);
-  for (std::size_t index : order) {
-    const int length = std::max(max_length, queue_[index]->length);
+  std::vector<const Job*> taken;
+  for (const Job* job : order) {
+    const int length = std::max(max_length, job->length);
     const bool fits = count + 1 <= max_sentences &&
                       static_cast<long>(count + 2) * length <= options_.max_batch_tokens;
-    // A sentence alone always runs, however long. When the oldest job does
+    // A sentence alone always runs, however long. When the first job does
     // not fit, nothing else joins: the batch drains until it does, so a long
     // sentence cannot be passed over forever.
     if (!fits && count > 0) {
-      if (index == 0) break;
+      if (job == first) break;
       continue;
     }
-    taken[index] = true;
+    taken.push_back(job);
     ++count;
     max_length = length;
     if (count >= max_sentences) break;
   }
-  std::deque<std::unique_ptr<Job>> rest;
-  for (std::size_t i = 0; i < queue_.size(); ++i) {
-    if (taken[i]) {
-      selected.push_back(std::move(queue_[i]));
-    } else {
-      rest.push_back(std::move(queue_[i]));
-    }
-  }
-  queue_ = std::move(rest);
+  selected = queue.Take(taken);
   // Work that leaves a queue that stays backlogged measures capacity; a take
   // that empties the queue only says there was no more work.
-  if (!selected.empty() && !queue_.empty() && backlogged_since_ != absl::InfinitePast()) {
+  if (!selected.empty() && QueuedLocked() > 0 && backlogged_since_ != absl::InfinitePast()) {
     double work = 0;
     for (const std::unique_ptr<Job>& job : selected) work += job->work;
     throughput_.RecordDrain(now - backlogged_since_, work);
@@ -291,45 +329,107 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(int running, int runni
   return selected;
 }
 
+Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int share,
+                                      absl::Time now) {
+  Plan plan;
+  // The highest class with work queued.
+  std::optional<Priority> highest;
+  for (Priority priority : kPriorities) {
+    if (!queues_[PriorityIndex(priority)].empty()) {
+      highest = priority;
+      break;
+    }
+  }
+  if (!highest.has_value()) return plan;
+  const absl::Time any = absl::InfiniteFuture();
+  if (held.empty()) {
+    plan.admitted = SelectLocked(*highest, 0, 0, share, any, {}, now);
+    plan.start = *highest;
+    return plan;
+  }
+  // While a worker is idle, a running batch leaves the queues to it (which
+  // takes its share): otherwise the batch, looking between steps, can win
+  // the race to a sentence an idle worker would decode sooner.
+  if (idle_workers_ > 0) return plan;
+  const HeldBatch& top = held.back();
+  const int running = static_cast<int>(top.running.size());
+  const bool may_hold_more = static_cast<int>(held.size()) < options_.max_held_batches;
+  // Higher-class work preempts at once: it is what a user waits for.
+  if (PriorityIndex(*highest) < PriorityIndex(top.priority) && may_hold_more) {
+    plan.admitted = SelectLocked(*highest, 0, 0, options_.MaxBatchSize(*highest), any, {}, now);
+    plan.start = *highest;
+    return plan;
+  }
+  const absl::Time joinable_by = now - options_.join_delay;
+  // A batch started over one of its class takes none of the clients that
+  // batch serves, and no client once it has caught up with them.
+  FairQueue::ClientFilter guard;
+  if (held.size() >= 2 && held[held.size() - 2].priority == top.priority) {
+    guard = held[held.size() - 2].LeftOut();
+  }
+  if (options_.step_level) {
+    // Higher-class work that cannot have a batch of its own joins this one.
+    for (Priority priority : kPriorities) {
+      if (PriorityIndex(priority) > PriorityIndex(top.priority)) break;
+      plan.admitted = SelectLocked(priority, running, top.max_length,
+                                   options_.MaxBatchSize(top.priority), joinable_by,
+                                   priority == top.priority ? guard : FairQueue::ClientFilter{},
+                                   now);
+      if (!plan.admitted.empty()) return plan;
+    }
+  }
+  // A full batch does not keep a client of its class waiting that it leaves
+  // out and that has had less service than its own clients.
+  if (may_hold_more && running >= options_.MaxBatchSize(top.priority)) {
+    plan.admitted = SelectLocked(top.priority, 0, 0, options_.MaxBatchSize(top.priority),
+                                 joinable_by, top.LeftOut(), now);
+    if (!plan.admitted.empty()) plan.start = top.priority;
+  }
+  return plan;
+}
+
 void Scheduler::WorkerLoop() {
   ComputeContext ctx(options_.threads_per_worker);
   ctx.BindToCurrentThread();
-  // Re-created (not reset) after a failure, so nothing of a failed batch is kept.
-  std::optional<DecodingBatch> batch;
-  batch.emplace(*model_);
-  absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
-  int running_max_length = 0;
+  // held.back() runs; the others wait for it to end, caches kept.
+  std::vector<HeldBatch> held;
+  // Batches that ended, kept for reuse (their buffers stay allocated).
+  std::vector<std::unique_ptr<DecodingBatch>> spare;
 
-  // Fails every running job with `status` and starts an empty batch.
-  auto fail_running = [&](const absl::Status& status) {
+  // Ends the running batch; a failed one is not kept for reuse.
+  auto pop = [&](bool failed) {
+    if (!failed) spare.push_back(std::move(held.back().batch));
+    held.pop_back();
+  };
+  // Fails every job of the running batch with `status` and ends it.
+  auto fail_top = [&](const absl::Status& status) {
     const absl::Time now = absl::Now();
-    for (auto& [id, job] : running) Complete(std::move(job), status, now);
-    running.clear();
-    batch.emplace(*model_);
-    running_max_length = 0;
+    for (auto& [id, job] : held.back().running) Complete(std::move(job), status, now);
+    pop(/*failed=*/true);
   };
 
   while (true) {
-    std::vector<std::unique_ptr<Job>> admitted;
+    Plan plan;
     std::vector<std::unique_ptr<Job>> dropped;
     bool aborting = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      int share = options_.max_batch_size;
-      if (running.empty()) {
+      int share = 0;
+      if (held.empty()) {
         ++idle_workers_;
-        work_ready_.wait(lock, [this] { return !queue_.empty() || draining_; });
-        if (queue_.empty() && draining_) {
+        work_ready_.wait(lock, [this] { return QueuedLocked() > 0 || draining_; });
+        if (QueuedLocked() == 0 && draining_) {
           --idle_workers_;
           break;
         }
         if (options_.max_queue_delay > absl::ZeroDuration() && !draining_) {
           // Give a batch the chance to fill up, but never hold the oldest
           // job longer than max_queue_delay.
-          const absl::Time until = queue_.front()->enqueued + options_.max_queue_delay;
-          work_ready_.wait_until(lock, absl::ToChronoTime(until), [this] {
-            return queue_.size() >= static_cast<std::size_t>(options_.max_batch_size) ||
-                   draining_ || queue_.empty();
+          absl::Time oldest = absl::InfiniteFuture();
+          for (const FairQueue& queue : queues_) oldest = std::min(oldest, queue.oldest_enqueued());
+          work_ready_.wait_until(lock, absl::ToChronoTime(oldest + options_.max_queue_delay), [this] {
+            return QueuedLocked() >= static_cast<std::size_t>(options_.max_batch_size) ||
+                   draining_ || QueuedLocked() == 0;
           });
         }
         // The engine's cost per sentence hardly falls with the batch on a
@@ -337,22 +437,18 @@ void Scheduler::WorkerLoop() {
         // in one batch; once no worker is idle, batches grow as before.
         const int idle = idle_workers_;
         --idle_workers_;
-        share = static_cast<int>((queue_.size() + idle - 1) / idle);
+        share = static_cast<int>((QueuedLocked() + idle - 1) / idle);
       }
       aborting = aborting_;
       const absl::Time checked = absl::Now();
       dropped = TakeDroppedLocked(checked);
-      // While a worker is idle, a running batch leaves the queue to it
-      // (which takes its share): otherwise the batch, looking between steps,
-      // can win the race to a sentence an idle worker would decode sooner.
-      const bool may_admit = running.empty() || (options_.step_level && idle_workers_ == 0);
-      if (!aborting && may_admit) {
-        const std::size_t eligible = running.empty() ? queue_.size() : JoinableLocked(checked);
-        admitted = SelectLocked(static_cast<int>(running.size()), running_max_length, share,
-                                eligible, checked);
+      if (!aborting) plan = PlanLocked(held, share, checked);
+      if (plan.start.has_value() && !plan.admitted.empty() && !held.empty()) {
+        Add(metrics_.preemptions[PriorityIndex(*plan.start)], 1);
       }
       // Between two steps, so the mean is over steps, as a sentence sees it.
-      const int batch = static_cast<int>(running.size() + admitted.size());
+      int batch = static_cast<int>(plan.admitted.size());
+      if (!plan.start.has_value() && !held.empty()) batch += held.back().running.size();
       if (batch > 0) throughput_.RecordBatch(batch);
     }
     const absl::Time now = absl::Now();
@@ -364,15 +460,28 @@ void Scheduler::WorkerLoop() {
       Complete(std::move(job), reason, now);
     }
     if (aborting) {
-      fail_running(absl::UnavailableError("the server shut down before the sentence finished"));
+      while (!held.empty()) {
+        fail_top(absl::UnavailableError("the server shut down before the sentence finished"));
+      }
       continue;
     }
 
-    if (!admitted.empty()) {
+    if (!plan.admitted.empty()) {
+      if (plan.start.has_value()) {
+        HeldBatch& started = held.emplace_back();
+        started.priority = *plan.start;
+        if (spare.empty()) {
+          started.batch = std::make_unique<DecodingBatch>(*model_);
+        } else {
+          started.batch = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      HeldBatch& top = held.back();
       std::vector<SentenceJob> sentences;
-      int padded_length = running_max_length;
+      int padded_length = top.max_length;
       long real_tokens = 0;
-      for (std::unique_ptr<Job>& job : admitted) {
+      for (std::unique_ptr<Job>& job : plan.admitted) {
         job->started = now;
         Observe(metrics_.queue_seconds, absl::ToDoubleSeconds(now - job->enqueued));
         padded_length = std::max(padded_length, job->length);
@@ -380,45 +489,50 @@ void Scheduler::WorkerLoop() {
         sentences.push_back(std::move(job->sentence));
       }
       Add(metrics_.real_tokens, static_cast<double>(real_tokens));
-      Add(metrics_.padded_tokens, static_cast<double>(padded_length) * admitted.size());
+      Add(metrics_.padded_tokens, static_cast<double>(padded_length) * plan.admitted.size());
       if (metrics_.padding_ratio != nullptr && metrics_.real_tokens != nullptr &&
           metrics_.padded_tokens != nullptr && metrics_.padded_tokens->value() > 0) {
         metrics_.padding_ratio->Set(1.0 - metrics_.real_tokens->value() /
                                               metrics_.padded_tokens->value());
       }
       Observe(metrics_.batch_tokens,
-              static_cast<long>(admitted.size() + running.size() + 1) * padded_length);
-      running_max_length = padded_length;
+              static_cast<long>(plan.admitted.size() + top.running.size() + 1) * padded_length);
+      top.max_length = padded_length;
       try {
-        batch->Add(ctx, std::move(sentences));
+        top.batch->Add(ctx, std::move(sentences));
       } catch (const std::exception& e) {
         const absl::Status status =
             absl::InternalError(absl::StrCat("encoding failed: ", e.what()));
         spdlog::error("model {}: {}", name_, std::string(status.message()));
-        for (std::unique_ptr<Job>& job : admitted) Complete(std::move(job), status, absl::Now());
-        fail_running(status);
+        for (std::unique_ptr<Job>& job : plan.admitted) Complete(std::move(job), status, absl::Now());
+        fail_top(status);
         continue;
       }
-      for (std::unique_ptr<Job>& job : admitted) {
+      for (std::unique_ptr<Job>& job : plan.admitted) {
         const std::uint64_t id = job->sentence.id;
-        running[id] = std::move(job);
+        top.running[id] = std::move(job);
       }
     }
-    if (running.empty()) continue;
+    if (held.empty()) continue;
+    if (held.back().running.empty()) {
+      pop(/*failed=*/false);
+      continue;
+    }
 
-    Observe(metrics_.batch_size, running.size());
+    HeldBatch& top = held.back();
+    Observe(metrics_.batch_size, top.running.size());
     try {
-      batch->Step(ctx);
+      top.batch->Step(ctx);
     } catch (const std::exception& e) {
       const absl::Status status = absl::InternalError(absl::StrCat("decoding failed: ", e.what()));
       spdlog::error("model {}: {}", name_, std::string(status.message()));
-      fail_running(status);
+      fail_top(status);
       continue;
     }
     Add(metrics_.steps, 1);
-    for (const StreamedToken& streamed : batch->TakeStreamed()) {
-      auto it = running.find(streamed.id);
-      if (it == running.end() || !it->second->on_token) continue;
+    for (const StreamedToken& streamed : top.batch->TakeStreamed()) {
+      auto it = top.running.find(streamed.id);
+      if (it == top.running.end() || !it->second->on_token) continue;
       try {
         it->second->on_token(streamed.token);
       } catch (const std::exception& e) {
@@ -426,11 +540,11 @@ void Scheduler::WorkerLoop() {
       }
     }
     const absl::Time stepped = absl::Now();
-    for (FinishedSentence& finished : batch->TakeFinished()) {
-      auto it = running.find(finished.id);
-      if (it == running.end()) continue;
+    for (FinishedSentence& finished : top.batch->TakeFinished()) {
+      auto it = top.running.find(finished.id);
+      if (it == top.running.end()) continue;
       std::unique_ptr<Job> job = std::move(it->second);
-      running.erase(it);
+      top.running.erase(it);
       Add(metrics_.macs, static_cast<double>(finished.macs));
       if (!finished.hypotheses.empty()) {
         Add(metrics_.tokens_generated,
@@ -446,24 +560,29 @@ void Scheduler::WorkerLoop() {
       }
       Complete(std::move(job), std::move(finished), stepped);
     }
-    // Cancelled or expired sentences leave before the next step.
-    std::vector<std::uint64_t> stopped;
-    for (auto& [id, job] : running) {
-      if (!JobStopReason(*job, stepped).ok()) stopped.push_back(id);
-    }
-    if (!stopped.empty()) {
-      batch->Remove(stopped);
-      for (std::uint64_t id : stopped) {
-        std::unique_ptr<Job> job = std::move(running[id]);
-        running.erase(id);
-        absl::Status reason = JobStopReason(*job, stepped);
-        Complete(std::move(job), std::move(reason), stepped);
+    // Cancelled or expired sentences leave before the next step, from the
+    // batches set aside too.
+    for (HeldBatch& batch : held) {
+      std::vector<std::uint64_t> stopped;
+      for (auto& [id, job] : batch.running) {
+        if (!JobStopReason(*job, stepped).ok()) stopped.push_back(id);
       }
+      if (!stopped.empty()) {
+        batch.batch->Remove(stopped);
+        for (std::uint64_t id : stopped) {
+          std::unique_ptr<Job> job = std::move(batch.running[id]);
+          batch.running.erase(id);
+          absl::Status reason = JobStopReason(*job, stepped);
+          Complete(std::move(job), std::move(reason), stepped);
+        }
+      }
+      // The budget follows the sentences still running, not the longest ever.
+      batch.max_length = 0;
+      for (const auto& [id, job] : batch.running)
+        batch.max_length = std::max(batch.max_length, job->length);
     }
-    // The budget follows the sentences still running, not the longest ever.
-    running_max_length = 0;
-    for (const auto& [id, job] : running)
-      running_max_length = std::max(running_max_length, job->length);
+    // An emptied batch ends; the one set aside below it resumes.
+    while (!held.empty() && held.back().running.empty()) pop(/*failed=*/false);
   }
 
   std::lock_guard<std::mutex> lock(mu_);

@@ -1,22 +1,39 @@
-// Scheduler: one model's bounded queue and the workers that decode it.
+// Scheduler: one model's queues and the workers that decode them.
 //
 // Ownership: Submit takes the jobs; each job's `done` is called exactly once,
-// by a worker, with its result or the reason it has none. A worker forms a
-// batch from the queue — the oldest job first, then the jobs closest to it in
-// length, while (sentences + 1) × longest length ≤ max_batch_tokens and
-// sentences ≤ max_batch_size — and decodes it step by step. With step-level
-// batching it tops the running batch up from the queue between steps, so a
-// short sentence never waits for a long batch to end. While a worker is
-// idle, running batches leave the queue to it, and a worker starting a batch
-// while others are idle takes only its share: the sentences of one request
-// are decoded side by side, not as one batch on one core. A queued sentence
-// joins a running batch only after join_delay. Expired and cancelled
-// jobs are dropped before they join a batch and between steps.
+// by a worker, with its result or the reason it has none.
+//
+// Queues: one per priority class (priority.h), each in fair order by
+// client, then request (fair_queue.h). A worker forms a batch from the
+// highest class that has work — the first job in fair order, then the jobs
+// closest to it in length among the next few, while (sentences + 1) ×
+// longest length ≤ max_batch_tokens and sentences ≤ the class's
+// max_batch_size — and decodes it step by step. With step-level batching it
+// tops the running batch up from its class between steps, so a short
+// sentence never waits for a long batch to end. A queued sentence joins a
+// running batch only after join_delay.
+//
+// Preemption: between two steps a worker may set its running batch aside,
+// caches kept, and start another (up to max_held_batches): at once for work
+// of a higher class, and, when the batch is full, for a client of the same
+// class that the batch leaves out and that has had less service than the
+// batch's clients. The newest batch runs until it ends; it takes no client
+// of the batch below it, nor any client once it has caught up with them, so
+// the batch set aside always resumes. Bulk work thus only runs on what the
+// other classes leave, and one large request cannot hold a model for every
+// other client.
+//
+// While a worker is idle, running batches leave the queues to it, and a
+// worker starting a batch while others are idle takes only its share: the
+// sentences of one request are decoded side by side, not as one batch on
+// one core. Expired and cancelled jobs are dropped before they join a batch
+// and between steps, in held batches too.
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 
 #include <condition_variable>
 #include <deque>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -25,6 +42,7 @@
 #include "absl/status/status.h"
 #include "engine/models/model.h"
 #include "server/metrics/metrics_registry.h"
+#include "server/scheduler/fair_queue.h"
 #include "server/scheduler/job.h"
 #include "server/scheduler/scheduler_options.h"
 #include "server/scheduler/throughput_estimate.h"
@@ -40,6 +58,10 @@ struct SchedulerMetrics {
   metrics::Counter* padded_tokens = nullptr;   // What padding to the longest would cost.
   metrics::Gauge* padding_ratio = nullptr;
   metrics::Gauge* queue_depth = nullptr;
+  // Per class (PriorityIndex): sentences waiting, and batches started by
+  // setting a running batch aside.
+  std::array<metrics::Gauge*, kPriorityClasses> class_queue_depth{};
+  std::array<metrics::Counter*, kPriorityClasses> preemptions{};
   metrics::Gauge* expected_wait = nullptr;  // Seconds of queued work at the measured rate.
   // Requests refused at the door, by reason.
   metrics::Counter* refused_queue_full = nullptr;
@@ -59,12 +81,14 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // All or nothing: UNAVAILABLE when the scheduler is draining, when the
-  // queue has no room for every job (an empty queue takes any number), or
-  // when the work queued ahead would, at the measured throughput, take
-  // longer than max_queue_wait or than the jobs' deadline leaves once their
-  // own decoding is counted; the jobs' `done` is then not called and they
-  // stay in `jobs`.
+  // One request's jobs (one priority, one client), all or nothing:
+  // UNAVAILABLE when the scheduler is draining, when their class's queue has
+  // no room for every job (with nothing queued of its class or above, any
+  // number is taken), or when the work queued ahead — of their class and
+  // the classes above it — would, at the measured throughput, take longer
+  // than max_queue_wait or than the jobs' deadline leaves once their own
+  // decoding is counted; the jobs' `done` is then not called and they stay
+  // in `jobs`.
   absl::Status Submit(std::vector<std::unique_ptr<Job>>& jobs);
 
   // Stops taking jobs, lets queued and running work finish for up to
@@ -72,32 +96,44 @@ class Scheduler {
   // worker has stopped. Idempotent.
   void Drain(absl::Duration grace);
 
-  int queue_depth() const;
-  // The queued work's expected wait at the measured throughput (zero until
-  // a rate is known).
-  absl::Duration expected_wait() const;
+  int queue_depth() const;  // Every class.
+  // The expected wait of work of class `priority` (the work queued of that
+  // class and above) at the measured throughput; zero until a rate is
+  // known. kBulk: everything queued.
+  absl::Duration expected_wait(Priority priority = Priority::kBulk) const;
   // Workers with no batch, waiting for jobs.
   int idle_workers() const;
   const SchedulerOptions& options() const { return options_; }
 
  private:
+  struct HeldBatch;
+  // What a worker does between two steps, chosen under mu_.
+  struct Plan;
+
   void WorkerLoop();
-  // Takes the jobs to add to a batch already holding `running` sentences
-  // whose longest length is `running_max_length`, at most `limit` of them
-  // (besides max_batch_size and max_batch_tokens), from the `eligible`
-  // oldest of the queue. Caller holds mu_.
-  std::vector<std::unique_ptr<Job>> SelectLocked(int running, int running_max_length, int limit,
-                                                 std::size_t eligible, absl::Time now);
-  // How many of the oldest queued jobs may join a running batch at `now`
-  // (those queued for at least join_delay). Caller holds mu_.
-  std::size_t JoinableLocked(absl::Time now) const;
-  // Moves expired and cancelled jobs out of the queue. Caller holds mu_.
+  // Under mu_: the jobs to add to the running batch (held.back()), or to a
+  // new batch the plan says to start.
+  Plan PlanLocked(const std::vector<HeldBatch>& held, int share, absl::Time now);
+  // Takes the jobs of class `priority` to add to a batch already holding
+  // `running` sentences whose longest length is `running_max_length`, at
+  // most `limit` of them (besides the class's max_batch_size and
+  // max_batch_tokens): the first in fair order enqueued by `enqueued_by`
+  // that `filter` allows, then those closest to it in length among the next
+  // few. Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> SelectLocked(Priority priority, int running,
+                                                 int running_max_length, int limit,
+                                                 absl::Time enqueued_by,
+                                                 const FairQueue::ClientFilter& filter,
+                                                 absl::Time now);
+  // Moves expired and cancelled jobs out of the queues. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> TakeDroppedLocked(absl::Time now);
-  // Updates the queue's work and the gauges after the queue changed.
+  std::size_t QueuedLocked() const;  // Sentences waiting, every class.
+  // Updates the queues' work and the gauges after a queue changed.
   void UpdateQueueDepthLocked();
-  absl::Duration ExpectedWaitLocked() const;
+  absl::Duration ExpectedWaitLocked(Priority priority) const;
   // Why `jobs` may not join the queue at `now`, or OK. Caller holds mu_.
-  absl::Status AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, absl::Time now);
+  absl::Status AdmitLocked(const std::vector<std::unique_ptr<Job>>& jobs, Priority priority,
+                           absl::Time now);
 
   const std::shared_ptr<const Model> model_;
   const SchedulerOptions options_;
@@ -107,13 +143,13 @@ class Scheduler {
   mutable std::mutex mu_;
   std::condition_variable work_ready_;
   std::condition_variable worker_stopped_;
-  std::deque<std::unique_ptr<Job>> queue_;  // Oldest first.
-  double queued_work_ = 0;                  // Σ Job::work over queue_.
+  std::array<FairQueue, kPriorityClasses> queues_;  // By PriorityIndex.
   ThroughputEstimate throughput_;
   // Since when the queue has held work without a take that emptied it
   // (InfinitePast: empty). Takes in between measure the drain rate.
   absl::Time backlogged_since_ = absl::InfinitePast();
   std::uint64_t next_id_ = 0;
+  std::uint64_t next_request_ = 1;
   bool draining_ = false;  // No new jobs; workers stop once idle.
   bool aborting_ = false;  // Grace is over: fail whatever is left.
   int live_workers_ = 0;

@@ -3,9 +3,18 @@
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_OPTIONS_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_OPTIONS_H_
 
+#include <array>
+
 #include "absl/time/time.h"
+#include "server/scheduler/priority.h"
 
 namespace liteformer {
+
+// What differs between priority classes; 0 takes SchedulerOptions' own.
+struct PriorityClassOptions {
+  int max_batch_size = 0;  // Sentences in one batch of the class.
+  int max_queue_size = 0;  // Sentences of the class waiting; more is refused.
+};
 
 struct SchedulerOptions {
   // Step-level: sentences join and leave a running batch between decoder
@@ -28,7 +37,22 @@ struct SchedulerOptions {
   // recover at once when a burst ends.
   absl::Duration max_queue_wait = absl::Milliseconds(500);
   int workers = 1;  // Batches running at once.
+  // Indexed by PriorityIndex.
+  std::array<PriorityClassOptions, kPriorityClasses> classes;
+  // Batches one worker may hold: between two steps it sets its running
+  // batch aside, caches kept, to run a batch of a higher class or of a
+  // client its batch leaves out. 1: no preemption.
+  int max_held_batches = 3;
   int threads_per_worker = 1;
+
+  int MaxBatchSize(Priority priority) const {
+    const int own = classes[PriorityIndex(priority)].max_batch_size;
+    return own > 0 ? own : max_batch_size;
+  }
+  int MaxQueueSize(Priority priority) const {
+    const int own = classes[PriorityIndex(priority)].max_queue_size;
+    return own > 0 ? own : max_queue_size;
+  }
 };
 
 }  // namespace liteformer

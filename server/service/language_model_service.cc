@@ -86,6 +86,7 @@ grpc::ServerWriteReactor<v1::GenerateResponse>* LanguageModelService::Generate(
   text_call.texts = {request->prompt()};
   text_call.options = request->options();
   text_call.max_tokens = request->max_tokens();
+  text_call.priority = request->priority();
   text_call.deadline = absl::FromChrono(rpc->deadline());
   text_call.cancelled = call->cancelled();
   text_call.client = call->record().client();
@@ -142,6 +143,7 @@ grpc::ServerUnaryReactor* LanguageModelService::Score(grpc::CallbackServerContex
   text_call.work = TextWork::kScore;
   text_call.model = request->model();
   text_call.texts = ToTexts(request->texts());
+  text_call.priority = request->priority();
   text_call.deadline = absl::FromChrono(rpc->deadline());
   text_call.cancelled = call->cancelled();
   text_call.client = call->record().client();

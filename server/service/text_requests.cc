@@ -14,6 +14,7 @@
 #include "engine/util/status_macros.h"
 #include "server/quota/client_quotas.h"
 #include "server/request/decoding_request.h"
+#include "server/request/request_priority.h"
 
 namespace liteformer {
 namespace {
@@ -188,6 +189,9 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   absl::StatusOr<DecodingOptions> options =
       ToEngineOptions(call.options, call.max_tokens, model.model(), context.limits);
   if (!options.ok()) return refuse(&model, options.status());
+  absl::StatusOr<Priority> scheduling = ToSchedulingPriority(call.priority);
+  if (!scheduling.ok()) return refuse(&model, scheduling.status());
+  const Priority priority = *scheduling;
 
   std::vector<std::vector<MadeJob>> texts;
   std::vector<int> sentences_per_text;
@@ -271,6 +275,8 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
       if (call.work == TextWork::kScore) job->expected_steps = 1;
       if (call.work == TextWork::kGenerate) job->expected_steps = options->max_tokens;
       job->deadline = call.deadline;
+      job->priority = priority;
+      job->client = call.quota_key;
       job->cancelled = [rpc_cancelled, request_cancelled] {
         return (rpc_cancelled && rpc_cancelled->load()) || request_cancelled->load();
       };
@@ -298,7 +304,7 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   if (context.quotas != nullptr && context.quotas->enabled() && !jobs.empty()) {
     ClientQuotas::Admission admission =
         context.quotas->Admit(call.quota_key, static_cast<int>(jobs.size()), absl::Now(),
-                              model.scheduler().expected_wait());
+                              model.scheduler().expected_wait(priority));
     if (admission.refusal.has_value()) {
       context.metrics.RecordQuotaRefusal(call.client, QuotaLimitName(admission.refusal->limit));
       pending->FailBeforeSubmit(admission.refusal->status);

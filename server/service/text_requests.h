@@ -34,6 +34,7 @@ struct TextCall {
   std::shared_ptr<std::atomic<bool>> cancelled;  // The RPC's flag.
   std::string client = "anonymous";              // The token's name (metrics).
   std::string quota_key;                         // CallRecord::quota_key.
+  v1::Priority priority = v1::PRIORITY_UNSPECIFIED;
 };
 
 // How a finished text or request is handed back. `model` is null when the

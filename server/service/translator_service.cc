@@ -8,16 +8,17 @@
 namespace liteformer {
 namespace {
 
-TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::string& model,
-                    const google::protobuf::RepeatedPtrField<std::string>& texts,
-                    const v1::DecodingOptions& options, const CallRecord& record,
-                    std::shared_ptr<std::atomic<bool>> cancelled) {
+// `Request`: TranslateRequest or SummarizeRequest.
+template <typename Request>
+TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const Request& request,
+                    const CallRecord& record, std::shared_ptr<std::atomic<bool>> cancelled) {
   TextCall call;
   call.task = task;
   call.work = TextWork::kDecode;
-  call.model = model;
-  call.texts = ToTexts(texts);
-  call.options = options;
+  call.model = request.model();
+  call.texts = ToTexts(request.texts());
+  call.options = request.options();
+  call.priority = request.priority();
   call.deadline = absl::FromChrono(rpc->deadline());
   call.cancelled = std::move(cancelled);
   call.client = record.client();
@@ -26,11 +27,12 @@ TextCall DecodeCall(Task task, grpc::CallbackServerContext* rpc, const std::stri
 }
 
 // Translate and Summarize: one response holding every text's result.
-template <typename Response>
-grpc::ServerUnaryReactor* StartUnaryDecode(
-    ServiceContext& context, Task task, const char* method, grpc::CallbackServerContext* rpc,
-    const std::string& model, const google::protobuf::RepeatedPtrField<std::string>& texts,
-    const v1::DecodingOptions& options, Response* response) {
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* StartUnaryDecode(ServiceContext& context, Task task, const char* method,
+                                           grpc::CallbackServerContext* rpc, const Request& request,
+                                           Response* response) {
+  const google::protobuf::RepeatedPtrField<std::string>& texts = request.texts();
+  const v1::DecodingOptions& options = request.options();
   auto* call = new UnaryCall(context.metrics, context.calls, method, rpc);
   if (!Authenticated(context, rpc, call)) return call;
   // Pre-sized for texts within the limit only: a larger request is refused.
@@ -49,7 +51,7 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
   };
   callbacks.request_done = FinishUnary(call, response);
   StartTextCall(
-      context, DecodeCall(task, rpc, model, texts, options, call->record(), call->cancelled()),
+      context, DecodeCall(task, rpc, request, call->record(), call->cancelled()),
       std::move(callbacks), [call](const std::string& name) { call->record().set_model(name); });
   return call;
 }
@@ -59,15 +61,13 @@ grpc::ServerUnaryReactor* StartUnaryDecode(
 grpc::ServerUnaryReactor* TranslatorService::Translate(grpc::CallbackServerContext* rpc,
                                                        const v1::TranslateRequest* request,
                                                        v1::TranslateResponse* response) {
-  return StartUnaryDecode(context_, Task::kTranslation, "Translate", rpc, request->model(),
-                          request->texts(), request->options(), response);
+  return StartUnaryDecode(context_, Task::kTranslation, "Translate", rpc, *request, response);
 }
 
 grpc::ServerUnaryReactor* SummarizerService::Summarize(grpc::CallbackServerContext* rpc,
                                                        const v1::SummarizeRequest* request,
                                                        v1::SummarizeResponse* response) {
-  return StartUnaryDecode(context_, Task::kSummarization, "Summarize", rpc, request->model(),
-                          request->texts(), request->options(), response);
+  return StartUnaryDecode(context_, Task::kSummarization, "Summarize", rpc, *request, response);
 }
 
 grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::TranslateStream(
@@ -90,8 +90,7 @@ grpc::ServerWriteReactor<v1::TranslateStreamResponse>* TranslatorService::Transl
   callbacks.request_done = [call](const ServedModel*, const absl::Status& status,
                                   const RequestTotals&) { call->Complete(status); };
   StartTextCall(context_,
-                DecodeCall(Task::kTranslation, rpc, request->model(), request->texts(),
-                           request->options(), call->record(), call->cancelled()),
+                DecodeCall(Task::kTranslation, rpc, *request, call->record(), call->cancelled()),
                 std::move(callbacks),
                 [call](const std::string& name) { call->record().set_model(name); });
   return call;
