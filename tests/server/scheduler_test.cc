@@ -14,6 +14,7 @@
 #include "engine/search/sentence_jobs.h"
 #include "gtest/gtest.h"
 #include "server/scheduler/retry_hint.h"
+#include "tests/server/scheduler_test_util.h"
 
 namespace liteformer {
 namespace {
@@ -92,11 +93,15 @@ TEST_P(SchedulerTest, ResultsEqualOfflineDecodingWhateverTheBatch) {
   std::vector<std::vector<int>> sources;
   for (int i = 0; i < 24; ++i) sources.push_back(Source(2 + (i * 5) % 17, i));
   Expect(static_cast<int>(sources.size()));
-  // Submitted in small groups, so batches form and re-form as work arrives.
+  // Submitted in small groups, so batches form and re-form as work arrives;
+  // of every class and from two clients, so batches are also set aside for
+  // others and resumed.
   for (std::size_t i = 0; i < sources.size(); i += 3) {
     std::vector<std::unique_ptr<Job>> jobs;
     for (std::size_t j = i; j < std::min(i + 3, sources.size()); ++j) {
       jobs.push_back(MakeJob(sources[j], static_cast<int>(j), options_));
+      jobs.back()->priority = kPriorities[(i / 3) % kPriorityClasses];
+      jobs.back()->client = (i / 3) % 2 == 0 ? "a" : "b";
     }
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
   }
@@ -386,50 +391,6 @@ TEST_P(SchedulerTest, CallbacksThatThrowDoNotStopTheWorker) {
   ASSERT_TRUE(scheduler.Submit(jobs).ok());
   WaitAll();
   EXPECT_TRUE(outcomes_[2].result.ok()) << outcomes_[2].result.status();
-}
-
-// Records the order in which jobs complete (each expected to succeed) and
-// signals when `expected` of them have.
-class CompletionOrder {
- public:
-  explicit CompletionOrder(std::size_t expected) : expected_(expected) {}
-
-  absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> Record(int index) {
-    return [this, index](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
-      EXPECT_TRUE(result.ok()) << result.status();
-      std::lock_guard<std::mutex> lock(mu_);
-      order_.push_back(index);
-      if (order_.size() == expected_) done_.set_value();
-    };
-  }
-
-  // The completion order, once every expected job is done.
-  std::vector<int> Wait() {
-    EXPECT_EQ(done_.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
-    std::lock_guard<std::mutex> lock(mu_);
-    return order_;
-  }
-
- private:
-  const std::size_t expected_;
-  std::mutex mu_;
-  std::vector<int> order_;
-  std::promise<void> done_;
-};
-
-// A greedy job on a 3-token source that decodes between `min_len` and
-// `max_len_b` tokens, its completion recorded as `index`.
-std::unique_ptr<Job> GreedyJob(const Model& model, int min_len, int max_len_b,
-                               CompletionOrder& completions, int index) {
-  DecodingOptions decoding;
-  decoding.beam_size = 1;
-  decoding.min_len = min_len;
-  decoding.max_len_b = max_len_b;
-  auto job = std::make_unique<Job>();
-  job->sentence = *MakeTranslationJob(model, {4, 5, 6}, decoding, "s");
-  job->length = 4;
-  job->done = completions.Record(index);
-  return job;
 }
 
 // Step-level batching lets short sentences join and finish while a long one
