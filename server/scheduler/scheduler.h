@@ -32,7 +32,6 @@
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 
 #include <condition_variable>
-#include <deque>
 #include <array>
 #include <memory>
 #include <mutex>

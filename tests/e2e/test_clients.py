@@ -110,6 +110,15 @@ def test_client_sampling_flag(client_binary: pathlib.Path, server: Any) -> None:
     assert bad.returncode == 2 and "--sampling must be on or off" in bad.stderr
 
 
+def test_client_priority_flag(client_binary: pathlib.Path, server: Any) -> None:
+    base = ["translate", f"--target={server.address}", "--json"]
+    results = [ok(run(client_binary, [*base, f"--priority={p}", "t1 t2"])) for p in ("interactive", "normal", "bulk")]
+    texts = [json.loads(r.splitlines()[-1])["hypotheses"][0]["text"] for r in results]
+    assert texts[0] == texts[1] == texts[2]  # The class changes when, never what.
+    bad = run(client_binary, [*base, "--priority=urgent", "t1 t2"])
+    assert bad.returncode == 2 and "--priority must be interactive, normal or bulk" in bad.stderr
+
+
 # ------------------------------------------------------------------ liteformer-load
 def load_help(load_binary: pathlib.Path) -> str:
     result = run(load_binary, ["--help"], timeout=30)

@@ -148,6 +148,29 @@ def test_empty_text_is_invalid(client: Client, texts: list[str]) -> None:
     assert_status(rpc_error(client.translate_stream, texts), INVALID, "empty")
 
 
+# ------------------------------------------------------------------ priority
+def test_an_undefined_priority_is_invalid(default_client: Client) -> None:
+    """proto3 keeps unknown enum numbers: the server names the value and the classes."""
+    client = default_client
+    pb = client.pb
+    calls = [
+        (client.translator.Translate, pb.TranslateRequest(texts=["t1 t2"], priority=7)),
+        (client.summarizer.Summarize, pb.SummarizeRequest(texts=["t1 t2"], priority=7)),
+        (client.lm.Score, pb.ScoreRequest(texts=["t1 t2"], priority=7)),
+        (lambda r, timeout: list(client.lm.Generate(r, timeout=timeout)),
+         pb.GenerateRequest(prompt="t1", max_tokens=2, priority=7)),
+    ]
+    for call, request in calls:
+        with pytest.raises(grpc.RpcError) as error:
+            call(request, timeout=TIMEOUT)
+        assert_status(error.value, INVALID, "priority = 7 is not a Priority")
+    # Every defined class answers the same.
+    answers = {p: best(client.translator.Translate(pb.TranslateRequest(texts=["t1 t2"], priority=p),
+                                                   timeout=TIMEOUT).results[0]).text
+               for p in (pb.PRIORITY_UNSPECIFIED, pb.INTERACTIVE, pb.NORMAL, pb.BULK)}
+    assert len(set(answers.values())) == 1, answers
+
+
 def test_score_without_text_is_invalid(client: Client) -> None:
     assert_status(rpc_error(client.score, []), INVALID, "empty")
     assert_status(rpc_error(client.score, [""]), INVALID, "empty")

@@ -205,6 +205,19 @@ TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
   status = ResolveServerConfig(long_wait, "cfg", 2).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("join_delay_ms = 4000000000 is out of range"));
+  v1::ServerConfig huge_class;  // A priority class's settings, globally and per model.
+  huge_class.mutable_batching()->mutable_bulk()->set_max_queue_size(4000000000u);
+  status = ResolveServerConfig(huge_class, "cfg", 2).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("PriorityClassConfig.max_queue_size = 4000000000 is out of range"));
+  v1::ServerConfig huge_model_class;
+  huge_model_class.add_models()->set_path("/a/m");
+  huge_model_class.mutable_models(0)->mutable_batching()->mutable_interactive()->set_max_batch_size(
+      4000000000u);
+  status = ResolveServerConfig(huge_model_class, "cfg", 2).status();
+  EXPECT_THAT(status.message(),
+              HasSubstr("PriorityClassConfig.max_batch_size = 4000000000 is out of range"));
   v1::ServerConfig empty_dir;
   empty_dir.set_models_dir(::testing::TempDir() + "/no-such-dir");
   EXPECT_EQ(ResolveServerConfig(empty_dir, "cfg", 2).status().code(), absl::StatusCode::kNotFound);
