@@ -378,10 +378,12 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
     }
   }
   // A full batch does not keep a client of its class waiting that it leaves
-  // out and that has had less service than its own clients.
+  // out and that has had less service than its own clients. It cuts in at
+  // once: join_delay waits for a free worker rather than slow a running batch
+  // down, but a batch of its own runs at full speed while this one pauses.
   if (may_hold_more && running >= options_.MaxBatchSize(top.priority)) {
-    plan.admitted = SelectLocked(top.priority, 0, 0, options_.MaxBatchSize(top.priority),
-                                 joinable_by, top.LeftOut(), now);
+    plan.admitted = SelectLocked(top.priority, 0, 0, options_.MaxBatchSize(top.priority), any,
+                                 top.LeftOut(), now);
     if (!plan.admitted.empty()) plan.start = top.priority;
   }
   return plan;
