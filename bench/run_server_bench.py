@@ -92,7 +92,8 @@ class Server:
     def __init__(self, model: pathlib.Path, step_level: bool, workers: int, log: pathlib.Path, *,
                  threads_per_worker: int = 1, max_batch_size: int = 0,
                  join_delay_ms: int | None = None, max_queue_size: int = 100000,
-                 max_queue_wait_ms: int = 0, cache_mb: int = 0, extra: str = ""):
+                 max_queue_wait_ms: int = 0, cache_mb: int = 0, batching_extra: str = "",
+                 extra: str = ""):
         self.port = free_port()
         self.config = tempfile.NamedTemporaryFile("w", suffix=".pbtxt", delete=False)
         mode = "STEP_LEVEL" if step_level else "REQUEST_LEVEL"
@@ -102,7 +103,7 @@ class Server:
             f"max_queue_size: {max_queue_size} max_queue_wait_ms: {max_queue_wait_ms} "
             f"workers: {workers} threads_per_worker: {threads_per_worker} "
             + ("" if join_delay_ms is None else f"join_delay_ms: {join_delay_ms} ")
-            + "}\n"
+            + batching_extra + "}\n"
             # The texts repeat: without cache_mb the response cache is off,
             # so the model itself is measured.
             f"cache {{ size_mb: {cache_mb} }}\n"
@@ -130,7 +131,9 @@ class Server:
 
 def load_command(port: int, texts: pathlib.Path, seconds: float, beam: int, *,
                  concurrency: int = 0, rate: float = 0.0, deadline: float = 120,
-                 warmup: float = 2, token: str = "") -> list[str]:
+                 warmup: float = 2, token: str = "", extra: tuple[str, ...] = ()) -> list[str]:
+    """liteformer-load at `concurrency` in flight, else open loop at `rate`;
+    `extra`: more flags (--priority=..., decoding options)."""
     command = [str(BIN / "liteformer-load"), f"--target=127.0.0.1:{port}", f"--input={texts}",
                f"--beam={beam}", f"--duration={seconds}", f"--warmup={warmup}",
                "--split_by_length", "--quiet", "--json=-", f"--deadline={deadline}"]
@@ -138,7 +141,7 @@ def load_command(port: int, texts: pathlib.Path, seconds: float, beam: int, *,
                                                                       "--arrival=poisson"]
     if token:
         command.append(f"--token={token}")
-    return command
+    return command + list(extra)
 
 
 def load_report(command: list[str], result: subprocess.CompletedProcess) -> dict:

@@ -43,6 +43,7 @@ struct Job {
   absl::AnyInvocable<void(absl::StatusOr<FinishedSentence>, const JobTimes&)> done;
 
   absl::Time enqueued;  // Set by Submit.
+  int rows = 1;         // Set by Submit: decoder rows (beam size), max_batch_rows' unit.
   double work = 0;      // Set by Submit: see JobWork.
   std::uint64_t request = 0;  // Set by Submit: one id per call.
   // Set when it leaves the queue: its client's service in its class,

@@ -81,6 +81,12 @@ struct Scheduler::HeldBatch {
   absl::flat_hash_map<std::uint64_t, std::unique_ptr<Job>> running;
   int max_length = 0;  // Longest source running: the token budget's.
 
+  int rows() const {
+    int rows = 0;
+    for (const auto& [id, job] : running) rows += job->rows;
+    return rows;
+  }
+
   // Who it serves, and how much service they had had: a batch started on
   // top of it takes only clients it leaves out, and only until they catch up.
   FairQueue::ClientFilter LeftOut() const {
@@ -115,6 +121,7 @@ absl::Status Scheduler::Submit(std::vector<std::unique_ptr<Job>>& jobs) {
     for (std::unique_ptr<Job>& job : jobs) {
       job->enqueued = now;
       job->sentence.id = next_id_++;
+      job->rows = job->sentence.search != nullptr ? job->sentence.search->rows() : 1;
       job->work = JobWork(*job);
       job->priority = priority;
       job->request = request;
@@ -275,12 +282,13 @@ std::vector<std::unique_ptr<Job>> Scheduler::TakeDroppedLocked(absl::Time now) {
   return dropped;
 }
 
-std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(Priority priority, int running,
-                                                          int running_max_length, int limit,
+std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(Priority priority,
+                                                          const HeldBatch* joining, int limit,
                                                           absl::Time enqueued_by,
                                                           const FairQueue::ClientFilter& filter,
                                                           absl::Time now) {
   std::vector<std::unique_ptr<Job>> selected;
+  const int running = joining != nullptr ? static_cast<int>(joining->running.size()) : 0;
   const int max_sentences = std::min(options_.MaxBatchSize(priority), running + limit);
   if (running >= max_sentences) return selected;
   FairQueue& queue = queues_[PriorityIndex(priority)];
@@ -297,12 +305,14 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(Priority priority, int
     return std::abs(a->length - anchor) < std::abs(b->length - anchor);
   });
   int count = running;
-  int max_length = running_max_length;
+  int max_length = joining != nullptr ? joining->max_length : 0;
+  int rows = joining != nullptr ? joining->rows() : 0;
   std::vector<const Job*> taken;
   for (const Job* job : order) {
     const int length = std::max(max_length, job->length);
     const bool fits = count + 1 <= max_sentences &&
-                      static_cast<long>(count + 2) * length <= options_.max_batch_tokens;
+                      static_cast<long>(count + 2) * length <= options_.max_batch_tokens &&
+                      rows + job->rows <= options_.max_batch_rows;
     // A sentence alone always runs, however long. When the first job does
     // not fit, nothing else joins: the batch drains until it does, so a long
     // sentence cannot be passed over forever.
@@ -313,6 +323,7 @@ std::vector<std::unique_ptr<Job>> Scheduler::SelectLocked(Priority priority, int
     taken.push_back(job);
     ++count;
     max_length = length;
+    rows += job->rows;
     if (count >= max_sentences) break;
   }
   selected = queue.Take(taken);
@@ -342,7 +353,7 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
   if (!highest.has_value()) return plan;
   const absl::Time any = absl::InfiniteFuture();
   if (held.empty()) {
-    plan.admitted = SelectLocked(*highest, 0, 0, share, any, {}, now);
+    plan.admitted = SelectLocked(*highest, nullptr, share, any, {}, now);
     plan.start = *highest;
     return plan;
   }
@@ -355,7 +366,7 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
   const bool may_hold_more = static_cast<int>(held.size()) < options_.max_held_batches;
   // Higher-class work preempts at once: it is what a user waits for.
   if (PriorityIndex(*highest) < PriorityIndex(top.priority) && may_hold_more) {
-    plan.admitted = SelectLocked(*highest, 0, 0, options_.MaxBatchSize(*highest), any, {}, now);
+    plan.admitted = SelectLocked(*highest, nullptr, options_.MaxBatchSize(*highest), any, {}, now);
     plan.start = *highest;
     return plan;
   }
@@ -370,21 +381,27 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
     // Higher-class work that cannot have a batch of its own joins this one.
     for (Priority priority : kPriorities) {
       if (PriorityIndex(priority) > PriorityIndex(top.priority)) break;
-      plan.admitted = SelectLocked(priority, running, top.max_length,
-                                   options_.MaxBatchSize(top.priority), joinable_by,
+      plan.admitted = SelectLocked(priority, &top, options_.MaxBatchSize(top.priority), joinable_by,
                                    priority == top.priority ? guard : FairQueue::ClientFilter{},
                                    now);
       if (!plan.admitted.empty()) return plan;
     }
   }
-  // A full batch does not keep a client of its class waiting that it leaves
-  // out and that has had less service than its own clients. It cuts in at
-  // once: join_delay waits for a free worker rather than slow a running batch
-  // down, but a batch of its own runs at full speed while this one pauses.
-  if (may_hold_more && running >= options_.MaxBatchSize(top.priority)) {
-    plan.admitted = SelectLocked(top.priority, 0, 0, options_.MaxBatchSize(top.priority), any,
-                                 top.LeftOut(), now);
-    if (!plan.admitted.empty()) plan.start = top.priority;
+  // A batch that cannot take a client of its class that it leaves out, and
+  // that has had less service than its own clients (full, in sentences or
+  // rows), does not keep that client waiting. It cuts in at once: join_delay
+  // waits for a free worker rather than slow a running batch down, but a
+  // batch of its own runs at full speed while this one pauses.
+  if (may_hold_more) {
+    FairQueue::ClientFilter left_out = top.LeftOut();
+    const std::vector<const Job*> next =
+        queues_[PriorityIndex(top.priority)].Peek(1, any, left_out);
+    if (!next.empty() && (running >= options_.MaxBatchSize(top.priority) ||
+                          top.rows() + next.front()->rows > options_.max_batch_rows)) {
+      plan.admitted = SelectLocked(top.priority, nullptr, options_.MaxBatchSize(top.priority),
+                                   any, left_out, now);
+      if (!plan.admitted.empty()) plan.start = top.priority;
+    }
   }
   return plan;
 }

@@ -113,14 +113,13 @@ class Scheduler {
   // Under mu_: the jobs to add to the running batch (held.back()), or to a
   // new batch the plan says to start.
   Plan PlanLocked(const std::vector<HeldBatch>& held, int share, absl::Time now);
-  // Takes the jobs of class `priority` to add to a batch already holding
-  // `running` sentences whose longest length is `running_max_length`, at
-  // most `limit` of them (besides the class's max_batch_size and
-  // max_batch_tokens): the first in fair order enqueued by `enqueued_by`
-  // that `filter` allows, then those closest to it in length among the next
-  // few. Caller holds mu_.
-  std::vector<std::unique_ptr<Job>> SelectLocked(Priority priority, int running,
-                                                 int running_max_length, int limit,
+  // Takes the jobs of class `priority` to add to `joining` (nullptr: a new
+  // batch), at most `limit` of them (besides the class's max_batch_size,
+  // max_batch_tokens and max_batch_rows): the first in fair order enqueued
+  // by `enqueued_by` that `filter` allows, then those closest to it in
+  // length among the next few. Caller holds mu_.
+  std::vector<std::unique_ptr<Job>> SelectLocked(Priority priority, const HeldBatch* joining,
+                                                 int limit,
                                                  absl::Time enqueued_by,
                                                  const FairQueue::ClientFilter& filter,
                                                  absl::Time now);

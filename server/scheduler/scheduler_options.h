@@ -22,6 +22,10 @@ struct SchedulerOptions {
   bool step_level = true;
   int max_batch_tokens = 8192;  // (sentences + 1) × longest length ≤ this.
   int max_batch_size = 16;      // Sentences decoded together.
+  // Decoder rows (sentences × beam) in one step. A step is what a batch of
+  // higher priority, or of another client, waits for before it preempts
+  // this one, and its cost grows with its rows.
+  int max_batch_rows = 64;
   absl::Duration max_queue_delay = absl::ZeroDuration();
   // Step-level: a queued sentence joins a running batch only once it has
   // waited this long (a worker that frees up takes it sooner). Joining slows

@@ -458,6 +458,42 @@ TEST(SchedulerSharingTest, IdleWorkersShareWhatArrivesTogether) {
   }
 }
 
+// A step holds at most max_batch_rows decoder rows (sentences x beam), so
+// that a wide beam makes steps no longer than anyone else's; a sentence
+// wider than the limit still runs, alone.
+TEST(SchedulerRowsTest, ABatchHoldsAtMostMaxBatchRows) {
+  absl::StatusOr<std::shared_ptr<const Model>> model =
+      Model::Load(std::string(LITEFORMER_TEST_DATA_DIR) + "/lsra_dynamic_shared");
+  ASSERT_TRUE(model.ok());
+  for (bool step_level : {true, false}) {
+    SCOPED_TRACE(step_level ? "step level" : "request level");
+    metrics::Histogram batch_size({1, 2});
+    SchedulerOptions options;
+    options.step_level = step_level;
+    options.max_batch_size = 8;
+    options.max_batch_rows = 32;
+    options.threads_per_worker = 1;
+    Scheduler scheduler(*model, options, {.batch_size = &batch_size});
+    CompletionOrder completions(6);
+    std::vector<std::unique_ptr<Job>> jobs;
+    for (int i = 0; i < 6; ++i) {
+      DecodingOptions decoding;
+      decoding.beam_size = i < 5 ? 16 : 40;  // The last is wider than the limit.
+      decoding.min_len = 20;
+      decoding.max_len_b = 22;
+      jobs.push_back(std::make_unique<Job>());
+      jobs.back()->sentence = *MakeTranslationJob(**model, {4, 5, 6}, decoding, "s");
+      jobs.back()->length = 4;
+      jobs.back()->done = completions.Record(i);
+    }
+    ASSERT_TRUE(scheduler.Submit(jobs).ok());
+    EXPECT_EQ(completions.Wait().size(), 6u);
+    // CumulativeCounts()[1]: the steps of at most 2 sentences (2 x 16 rows).
+    EXPECT_EQ(batch_size.CumulativeCounts()[1], batch_size.count());
+    EXPECT_GT(batch_size.count() - batch_size.CumulativeCounts()[0], 0u) << "no step held two";
+  }
+}
+
 // The oldest sentence is never passed over: when it does not fit the running
 // batch's token budget, nothing else joins until it does.
 TEST(SchedulerFairnessTest, ALongOldestSentenceIsNotPassedOver) {
