@@ -14,7 +14,7 @@
 namespace liteformer::client {
 namespace {
 
-constexpr size_t kColumns = 9;
+constexpr size_t kColumns = 10;
 using Row = std::array<std::string, kColumns>;
 
 // 12345678 -> "12.3M": the table is read by people; --json has exact numbers.
@@ -38,7 +38,8 @@ Row ToRow(const liteformer::v1::ModelInfo& model) {
           Humanize(model.parameters()),
           Humanize(model.macs_30_tokens()),
           model.batching(),
-          model.is_default() ? "yes" : ""};
+          model.is_default() ? "yes" : "",
+          std::string(ModelStateName(model.state()))};
 }
 
 void PrintTable(const std::vector<Row>& rows, std::ostream& out) {
@@ -74,9 +75,13 @@ absl::Status ListModels(const ChannelPtr& channel, const ClientOptions& options,
     return absl::OkStatus();
   }
   std::vector<Row> rows = {{"NAME", "TASK", "LANGUAGES", "VERSION", "ARCHITECTURE", "PARAMETERS",
-                            "MACS@30", "BATCHING", "DEFAULT"}};
+                            "MACS@30", "BATCHING", "DEFAULT", "STATE"}};
   for (const liteformer::v1::ModelInfo& model : response.models()) rows.push_back(ToRow(model));
   PrintTable(rows, out);
+  // A failed load of a model, whether or not a version before still serves.
+  for (const liteformer::v1::ModelInfo& model : response.models()) {
+    if (!model.error().empty()) out << model.name() << ": last load failed: " << model.error() << "\n";
+  }
   return absl::OkStatus();
 }
 

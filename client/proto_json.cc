@@ -53,7 +53,21 @@ nlohmann::ordered_json ToJson(const liteformer::v1::ModelInfo& model) {
           {"parameters", model.parameters()},
           {"macs_30_tokens", model.macs_30_tokens()},
           {"is_default", model.is_default()},
-          {"batching", model.batching()}};
+          {"batching", model.batching()},
+          {"state", ModelStateName(model.state())},
+          {"error", model.error()},
+          {"path", model.path()}};
+}
+
+std::string_view ModelStateName(liteformer::v1::ModelState state) {
+  switch (state) {
+    case liteformer::v1::MODEL_SERVING:
+      return "serving";
+    case liteformer::v1::MODEL_FAILED:
+      return "failed";
+    default:
+      return "unknown";
+  }
 }
 
 std::string JsonLine(const nlohmann::ordered_json& json) {

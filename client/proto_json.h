@@ -4,6 +4,7 @@
 #define LITEFORMER_CLIENT_PROTO_JSON_H_
 
 #include <string>
+#include <string_view>
 
 #include "liteformer/v1/liteformer.pb.h"
 #include "nlohmann/json.hpp"
@@ -15,6 +16,8 @@ nlohmann::ordered_json ToJson(const liteformer::v1::Usage& usage);
 nlohmann::ordered_json ToJson(const liteformer::v1::Result& result);
 nlohmann::ordered_json ToJson(const liteformer::v1::ScoreResult& result);
 nlohmann::ordered_json ToJson(const liteformer::v1::ModelInfo& model);
+// serving, failed (unknown for a value this client does not know).
+std::string_view ModelStateName(liteformer::v1::ModelState state);
 
 // One compact line; invalid UTF-8 is replaced rather than thrown on, since
 // text comes from a server this client does not control.

@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "server/config/server_config.h"
+#include "server/control/model_control.h"
 #include "server/listen/address_file.h"
 #include "server/metrics/metrics_http_server.h"
 #include "server/model_registry.h"
@@ -46,6 +47,10 @@ ABSL_FLAG(std::string, tls_cert_file, "",
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file.");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "PEM CA bundle: clients must present a certificate it signed (mutual TLS).");
+ABSL_FLAG(std::string, model_control, "none",
+          "none: the models are re-read on SIGHUP; explicit: also the LoadModel and UnloadModel "
+          "RPCs; poll: also every --poll_seconds.");
+ABSL_FLAG(int, poll_seconds, 10, "--model_control=poll: seconds between two looks at the models.");
 ABSL_FLAG(std::string, auth_tokens_file, "",
           "Clients and their tokens (NAME TOKEN or NAME sha256:HEX a line): the liteformer.v1 "
           "services need \"authorization: Bearer TOKEN\". Re-read on SIGHUP.");
@@ -62,7 +67,8 @@ constexpr const char* kServiceNames[] = {"liteformer.v1.Translator", "liteformer
 constexpr absl::Duration kQuietPeriod = absl::Milliseconds(300);
 constexpr absl::Duration kMaxQuietWait = absl::Seconds(5);
 
-// The signals the server takes: SIGHUP re-reads the tokens file; the others
+// The signals the server takes: SIGHUP re-reads the tokens file and the
+// models (model_control.h); the others
 // drain and stop it. Beside SIGTERM and SIGINT: SIGUSR1 and SIGQUIT, whose
 // default action kills the process at once, dropping every call in flight;
 // an operator who sends one gets the same drain as SIGTERM instead.
@@ -111,10 +117,10 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-int Run() {
-  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+// The config file with the flags over it.
+absl::StatusOr<v1::ServerConfig> ConfigWithFlags() {
   absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(absl::GetFlag(FLAGS_config));
-  if (!config.ok()) return Fail(config.status());
+  if (!config.ok()) return config.status();
   if (!absl::GetFlag(FLAGS_listen).empty()) config->set_listen(absl::GetFlag(FLAGS_listen));
   if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
     config->set_metrics_listen(absl::GetFlag(FLAGS_metrics_listen));
@@ -135,6 +141,21 @@ int Run() {
   if (!absl::GetFlag(FLAGS_auth_tokens_file).empty()) {
     config->mutable_auth()->set_tokens_file(absl::GetFlag(FLAGS_auth_tokens_file));
   }
+  return config;
+}
+
+int Run() {
+  spdlog::set_level(spdlog::level::from_str(absl::GetFlag(FLAGS_log_level)));
+  absl::StatusOr<ModelControlMode> control_mode =
+      ParseModelControlMode(absl::GetFlag(FLAGS_model_control));
+  if (!control_mode.ok()) return Fail(control_mode.status());
+  const int poll_seconds = absl::GetFlag(FLAGS_poll_seconds);
+  if (poll_seconds < 1 || poll_seconds > 86400) {
+    return Fail(absl::InvalidArgumentError(
+        absl::StrCat("--poll_seconds=", poll_seconds, " is not in [1, 86400]")));
+  }
+  absl::StatusOr<v1::ServerConfig> config = ConfigWithFlags();
+  if (!config.ok()) return Fail(config.status());
   // Checked before the models load: a bad file fails the start-up at once.
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       security::MakeServerCredentials(
@@ -157,31 +178,24 @@ int Run() {
 
   ServerMetrics server_metrics;
   ModelRegistry registry;
-  absl::Status loaded;
-  // Loading runs on a thread of its own, whose OpenMP team (oneDNN reorders
-  // weights in parallel) ends with it. A team left on the main thread would
-  // count against the cores: libgomp then stops spinning between parallel
-  // regions, and every region of a multi-threaded worker pays futex wake-ups
-  // (by hand with liteformer-load: 4x the latency of a short sentence with
-  // threads_per_worker 2; bench/'s "one_worker" row shows the state now).
-  std::thread loader([&] {
-    for (const ServedModelConfig& model_config : resolved->models) {
-      absl::StatusOr<std::unique_ptr<ServedModel>> model =
-          ServedModel::Load(model_config, server_metrics.ForModel(model_config.name));
-      if (!model.ok()) {
-        loaded = absl::Status(model.status().code(), absl::StrCat("model '", model_config.name,
-                                                                  "': ", model.status().message()));
-        return;
-      }
-      registry.Add(*std::move(model), model_config.is_default);
-    }
-  });
-  loader.join();
-  if (!loaded.ok()) return Fail(loaded);
+  // Loads run on a thread of their own (model_control.cc), whose OpenMP team
+  // (oneDNN reorders weights in parallel) ends with it. A team left on the
+  // main thread would count against the cores: libgomp then stops spinning
+  // between parallel regions, and every region of a multi-threaded worker
+  // pays futex wake-ups (by hand with liteformer-load: 4x the latency of a
+  // short sentence with threads_per_worker 2; bench/'s "one_worker" row
+  // shows the state now).
+  ModelControl control(registry, server_metrics, *control_mode, absl::Seconds(poll_seconds),
+                       [&]() -> absl::StatusOr<ResolvedServerConfig> {
+                         absl::StatusOr<v1::ServerConfig> reread = ConfigWithFlags();
+                         if (!reread.ok()) return reread.status();
+                         return ResolveServerConfig(*reread, config_name, cores);
+                       });
+  if (absl::Status loaded = control.LoadAll(*resolved); !loaded.ok()) return Fail(loaded);
   ResponseCache cache(resolved->cache_bytes, server_metrics.ForCache());
   ClientQuotas quotas(resolved->quotas);
   ServiceContext context{registry, server_metrics, resolved->limits, *authenticator, {},
-                         {},       &cache,         &quotas};
+                         {},       &cache,         &quotas,        &control};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);
@@ -220,6 +234,9 @@ int Run() {
   for (const auto& model : registry.models()) {
     health->SetServingStatus(absl::StrCat("model/", model->name()), true);
   }
+  control.set_health([health](const std::string& name, bool serving) {
+    health->SetServingStatus(absl::StrCat("model/", name), serving);
+  });
   std::string address_file_path = absl::GetFlag(FLAGS_address_file);
   if (const char* from_env = std::getenv(kAddressFileEnv);
       address_file_path.empty() && from_env != nullptr) {
@@ -264,11 +281,20 @@ int Run() {
                    : "",
                address_file ? absl::StrCat("; address in ", address_file->path()) : "");
 
-  // main() blocked these signals before any thread started; wait for one here.
+  // main() blocked these signals before any thread started; wait for one
+  // here, looking after the models once a second meanwhile.
   const sigset_t signals = HandledSignals();
   int signal = 0;
-  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+  const timespec tick = {.tv_sec = 1, .tv_nsec = 0};
+  while (true) {
+    signal = sigtimedwait(&signals, nullptr, &tick);
+    if (signal < 0) {
+      control.Tick(absl::Now());
+      continue;
+    }
+    if (signal != SIGHUP) break;
     ReloadTokens(tokens_file, *authenticator);
+    control.Reload("SIGHUP");
   }
   spdlog::info("{}: draining (grace {}s)", SignalName(signal),
                absl::ToInt64Seconds(resolved->drain_grace));

@@ -1,7 +1,10 @@
 #include "server/served_model.h"
 
+#include <future>
+
 #include "absl/strings/str_cat.h"
 #include "engine/search/score_windows.h"
+#include "engine/search/sentence_jobs.h"
 #include "engine/util/status_macros.h"
 
 namespace liteformer {
@@ -59,6 +62,7 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
                                                                SchedulerMetrics metrics) {
   std::unique_ptr<ServedModel> served(new ServedModel());
   served->name_ = config.name;
+  served->path_ = config.path;
   ASSIGN_OR_RETURN(served->model_, Model::Load(config.path));
   ASSIGN_OR_RETURN(served->codec_, TextCodec::ForModel(*served->model_));
   const ModelConfig& model_config = served->model_->config();
@@ -76,6 +80,30 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
   served->scheduler_ =
       std::make_unique<Scheduler>(served->model_, config.scheduler, metrics, config.name);
   return served;
+}
+
+absl::Status ServedModel::Warm() {
+  DecodingOptions options;
+  options.beam_size = 1;
+  options.max_len_b = 4;
+  options.max_tokens = 4;
+  // The first id after the special ones (<s> <pad> </s> <unk>).
+  const std::vector<int> ids = {4};
+  absl::StatusOr<SentenceJob> sentence =
+      model_->is_encoder_decoder() ? MakeTranslationJob(*model_, ids, options, "warm-up")
+                                   : MakeGenerationJob(*model_, ids, options, "warm-up");
+  if (!sentence.ok()) return sentence.status();
+  std::promise<absl::Status> done;
+  std::vector<std::unique_ptr<Job>> jobs;
+  jobs.push_back(std::make_unique<Job>());
+  jobs[0]->sentence = *std::move(sentence);
+  jobs[0]->length = static_cast<int>(ids.size()) + 1;
+  jobs[0]->client = "warm-up";
+  jobs[0]->done = [&done](absl::StatusOr<FinishedSentence> result, const JobTimes&) {
+    done.set_value(result.status());
+  };
+  RETURN_IF_ERROR(scheduler_->Submit(jobs));
+  return done.get_future().get();
 }
 
 }  // namespace liteformer

@@ -23,6 +23,7 @@ class ServedModel {
                                                            SchedulerMetrics metrics);
 
   const std::string& name() const { return name_; }
+  const std::string& path() const { return path_; }
   Task task() const { return model_->config().task; }
   const Model& model() const { return *model_; }
   const TextCodec& codec() const { return *codec_; }
@@ -30,12 +31,16 @@ class ServedModel {
   const v1::ModelInfo& info() const { return info_; }
   // Score's context window (engine/search/score_windows.h); language models.
   int context_window() const { return context_window_; }
-  void set_default(bool is_default) { info_.set_is_default(is_default); }
+
+  // Decodes one short sentence through the scheduler, so that a new version
+  // has its primitives made and its memory touched before it takes traffic.
+  absl::Status Warm();
 
  private:
   ServedModel() = default;
 
   std::string name_;
+  std::string path_;
   std::shared_ptr<const Model> model_;
   std::unique_ptr<TextCodec> codec_;
   std::unique_ptr<Scheduler> scheduler_;

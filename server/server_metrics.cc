@@ -111,4 +111,20 @@ void ServerMetrics::RecordRequest(const std::string& model, const std::string& m
       .Observe(seconds);
 }
 
+void ServerMetrics::RecordModelLoad(const std::string& model, bool ok) {
+  registry_
+      .GetCounter("liteformer_model_loads_total",
+                  "Loads of a model version after the start (SIGHUP, poll, LoadModel), by "
+                  "result: ok (it serves) or failed (the version before keeps serving).",
+                  {{"model", model}, {"result", ok ? "ok" : "failed"}})
+      .Increment();
+}
+
+void ServerMetrics::SetRetiredVersions(int count) {
+  registry_
+      .GetGauge("liteformer_model_retired_versions",
+                "Replaced or unloaded model versions still finishing requests in flight.")
+      .Set(count);
+}
+
 }  // namespace liteformer

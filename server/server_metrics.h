@@ -27,6 +27,11 @@ class ServerMetrics {
   // A request refused by `client`'s quota `limit` (client_quotas.h).
   void RecordQuotaRefusal(const std::string& client, const char* limit);
 
+  // A model version loaded after the start, or refused.
+  void RecordModelLoad(const std::string& model, bool ok);
+  // Versions replaced but still finishing work (ModelRegistry::retired).
+  void SetRetiredVersions(int count);
+
   // One finished RPC: its count by client and status code, and its latency.
   void RecordRequest(const std::string& model, const std::string& method, const std::string& client,
                      absl::StatusCode code, double seconds);

@@ -126,6 +126,12 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
 
 }  // namespace
 
+std::string ModelNameForPath(const std::string& path) {
+  std::string name = std::filesystem::path(path).lexically_normal().filename().string();
+  if (name.empty()) name = std::filesystem::path(path).lexically_normal().parent_path().filename().string();
+  return name;
+}
+
 absl::StatusOr<v1::ServerConfig> ReadServerConfig(const std::string& path) {
   v1::ServerConfig config;
   if (path.empty()) return config;
@@ -199,6 +205,7 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
   resolved.limits.max_length = OrDefault(limits.max_length(), 0);
   resolved.limits.max_sentences_per_request = OrDefault(limits.max_sentences_per_request(), 256);
 
+  resolved.default_scheduler = ToSchedulerOptions(config.batching(), cores);
   std::vector<v1::ModelEntry> entries(config.models().begin(), config.models().end());
   if (entries.empty()) {
     const std::string dir = config.models_dir().empty() ? "models" : config.models_dir();
@@ -225,10 +232,7 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
     }
     ServedModelConfig model;
     model.path = entry.path();
-    model.name = entry.name().empty()
-                     ? fs::path(entry.path()).lexically_normal().filename().string()
-                     : entry.name();
-    if (model.name.empty()) model.name = fs::path(entry.path()).parent_path().filename().string();
+    model.name = entry.name().empty() ? ModelNameForPath(entry.path()) : entry.name();
     if (absl::Status status = CheckModelName(model.name); !status.ok()) {
       // A name clients could not ask for (a directory named "my model", say).
       return absl::InvalidArgumentError(

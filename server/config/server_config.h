@@ -22,6 +22,8 @@ struct ServedModelConfig {
   // ModelEntry.context_window; unset: half the positions (checked at load,
   // where the positions are known).
   std::optional<long> context_window;
+
+  bool operator==(const ServedModelConfig&) const = default;
 };
 
 struct RequestLimits {
@@ -51,7 +53,12 @@ struct ResolvedServerConfig {
   ConnectionSettings connections;
   std::size_t cache_bytes = std::size_t{64} << 20;  // 0: no response cache.
   QuotaSettings quotas;                             // Per client (ServerConfig.quotas).
+  // ServerConfig.batching alone: for a model LoadModel names by path.
+  SchedulerOptions default_scheduler;
 };
+
+// The name a model directory is served under when none is given: its own.
+std::string ModelNameForPath(const std::string& path);
 
 // Parses `path` (empty: no file, all defaults). Errors name the file and
 // what is wrong with it.

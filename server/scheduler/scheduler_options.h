@@ -14,6 +14,8 @@ namespace liteformer {
 struct PriorityClassOptions {
   int max_batch_size = 0;  // Sentences in one batch of the class.
   int max_queue_size = 0;  // Sentences of the class waiting; more is refused.
+
+  bool operator==(const PriorityClassOptions&) const = default;
 };
 
 struct SchedulerOptions {
@@ -48,6 +50,9 @@ struct SchedulerOptions {
   // client its batch leaves out. 1: no preemption.
   int max_held_batches = 3;
   int threads_per_worker = 1;
+
+  // A reload loads a model again when its options changed.
+  bool operator==(const SchedulerOptions&) const = default;
 
   int MaxBatchSize(Priority priority) const {
     const int own = classes[PriorityIndex(priority)].max_batch_size;

@@ -16,6 +16,8 @@
 
 namespace liteformer {
 
+class ModelControl;
+
 struct ServiceContext {
   ModelRegistry& registry;
   ServerMetrics& metrics;
@@ -25,6 +27,7 @@ struct ServiceContext {
   CallTracker calls;
   ResponseCache* cache = nullptr;  // Null: no response cache.
   ClientQuotas* quotas = nullptr;  // Null: no quotas.
+  ModelControl* control = nullptr;  // LoadModel, UnloadModel.
 };
 
 }  // namespace liteformer

@@ -179,9 +179,12 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
   if (context.draining.load()) {
     return refuse(nullptr, absl::UnavailableError("the server is shutting down"));
   }
-  absl::StatusOr<ServedModel*> found = context.registry.Find(call.model, call.task);
+  absl::StatusOr<std::shared_ptr<ServedModel>> found = context.registry.Find(call.model, call.task);
   if (!found.ok()) return refuse(nullptr, found.status());
-  ServedModel& model = **found;
+  // The callbacks hold this version: a reload that replaces it meanwhile
+  // lets the request finish on it.
+  const std::shared_ptr<ServedModel> served = *std::move(found);
+  ServedModel& model = *served;
   record_model(model.name());
   if (absl::Status status = CheckTexts(call, context.limits); !status.ok()) {
     return refuse(&model, status);
@@ -233,13 +236,13 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
 
   auto pending = std::make_shared<PendingRequest>(
       std::move(sentences_per_text), input_tokens,
-      [&model, text_done = callbacks.text_done](int text, std::vector<FinishedSentence>& sentences,
+      [served, text_done = callbacks.text_done](int text, std::vector<FinishedSentence>& sentences,
                                                 const RequestTotals& totals) {
-        if (text_done) text_done(model, text, sentences, totals);
+        if (text_done) text_done(*served, text, sentences, totals);
       },
-      [&model, request_done = callbacks.request_done](const absl::Status& status,
+      [served, request_done = callbacks.request_done](const absl::Status& status,
                                                       const RequestTotals& totals) {
-        request_done(&model, status, totals);
+        request_done(served.get(), status, totals);
       });
   pending->set_seed(options->sampling ? options->seed : 0);
   // The RPC's cancellation and the request's own failure stop the same jobs.
@@ -282,8 +285,8 @@ void StartTextCall(ServiceContext& context, TextCall call, TextCallbacks callbac
       };
       if (callbacks.on_token) {
         job->sentence.stream_tokens = true;
-        job->on_token = [&model, on_token = callbacks.on_token](int token) {
-          on_token(model, token);
+        job->on_token = [served, on_token = callbacks.on_token](int token) {
+          on_token(*served, token);
         };
       }
       job->done = pending->DoneCallback(static_cast<int>(t), static_cast<int>(s));
