@@ -104,8 +104,8 @@ class ModelControlTest : public ::testing::Test {
 
   fs::path dir_;
   ResolvedServerConfig config_;
+  ServerMetrics metrics_;  // Outlives the registry: its schedulers write to it.
   ModelRegistry registry_;
-  ServerMetrics metrics_;
   ModelControl control_{registry_, metrics_, ModelControlMode::kExplicit, absl::Seconds(1),
                         [this]() -> absl::StatusOr<ResolvedServerConfig> { return config_; }};
 };
