@@ -85,11 +85,13 @@ absl::StatusOr<bool> ModelControl::LoadLocked(const ServedModelConfig& config, b
   // parallel) ends with it: see main.cc.
   absl::StatusOr<std::unique_ptr<ServedModel>> model;
   absl::Status warmed;
+  const absl::Time start = absl::Now();
   std::thread loader([&] {
     model = ServedModel::Load(config, metrics_.ForModel(config.name));
     if (model.ok()) warmed = (*model)->Warm();
   });
   loader.join();
+  const absl::Duration took = absl::Now() - start;
   if (!model.ok()) return refuse(model.status(), *listing);
   if (!warmed.ok()) {
     return refuse(absl::Status(warmed.code(), absl::StrCat("the warm-up decode failed: ",
@@ -100,8 +102,9 @@ absl::StatusOr<bool> ModelControl::LoadLocked(const ServedModelConfig& config, b
   registry_.Serve(std::shared_ptr<ServedModel>(*std::move(model)), config.is_default);
   known_[config.name] = Known{config, *listing, *checksum, false, by_path};
   if (set_health_) set_health_(config.name, true);
-  spdlog::info("model {}: version {} (sha256 {}) from {} serves{}", config.name, version,
-               checksum->substr(0, 12), config.path,
+  spdlog::info("model {}: version {} (sha256 {}) from {} serves (loaded and warmed in {} ms){}",
+               config.name, version, checksum->substr(0, 12), config.path,
+               absl::ToInt64Milliseconds(took),
                serving ? "; the version before finishes the requests it holds" : "");
   return true;
 }
