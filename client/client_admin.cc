@@ -80,7 +80,8 @@ absl::Status ListModels(const ChannelPtr& channel, const ClientOptions& options,
   PrintTable(rows, out);
   // A failed load of a model, whether or not a version before still serves.
   for (const liteformer::v1::ModelInfo& model : response.models()) {
-    if (!model.error().empty()) out << model.name() << ": last load failed: " << model.error() << "\n";
+    if (!model.error().empty())
+      out << model.name() << ": last load failed: " << model.error() << "\n";
   }
   return absl::OkStatus();
 }

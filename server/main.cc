@@ -195,7 +195,7 @@ int Run() {
   ResponseCache cache(resolved->cache_bytes, server_metrics.ForCache());
   ClientQuotas quotas(resolved->quotas);
   ServiceContext context{registry, server_metrics, resolved->limits, *authenticator, {},
-                         {},       &cache,         &quotas,        &control};
+                         {},       &cache,         &quotas,          &control};
   TranslatorService translator(context);
   SummarizerService summarizer(context);
   LanguageModelService language_model(context);

@@ -79,16 +79,15 @@ absl::StatusOr<std::shared_ptr<ServedModel>> ModelRegistry::Find(const std::stri
   std::lock_guard<std::mutex> lock(mu_);
   if (name.empty()) {
     if (const Entry* entry = DefaultLocked(task); entry != nullptr) return entry->serving;
-    return absl::NotFoundError(absl::StrCat("no ", TaskName(task),
-                                            " model is served; served models: ",
-                                            ServedNamesLocked()));
+    return absl::NotFoundError(absl::StrCat(
+        "no ", TaskName(task), " model is served; served models: ", ServedNamesLocked()));
   }
   for (const Entry& entry : entries_) {
     if (entry.name != name || entry.serving == nullptr) continue;
     if (entry.serving->task() != task) {
       return absl::InvalidArgumentError(absl::StrCat("model '", name, "' is a ",
-                                                     entry.serving->info().task(),
-                                                     " model, not a ", TaskName(task), " model"));
+                                                     entry.serving->info().task(), " model, not a ",
+                                                     TaskName(task), " model"));
     }
     return entry.serving;
   }

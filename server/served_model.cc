@@ -89,9 +89,9 @@ absl::Status ServedModel::Warm() {
   options.max_tokens = 4;
   // The first id after the special ones (<s> <pad> </s> <unk>).
   const std::vector<int> ids = {4};
-  absl::StatusOr<SentenceJob> sentence =
-      model_->is_encoder_decoder() ? MakeTranslationJob(*model_, ids, options, "warm-up")
-                                   : MakeGenerationJob(*model_, ids, options, "warm-up");
+  absl::StatusOr<SentenceJob> sentence = model_->is_encoder_decoder()
+                                             ? MakeTranslationJob(*model_, ids, options, "warm-up")
+                                             : MakeGenerationJob(*model_, ids, options, "warm-up");
   if (!sentence.ok()) return sentence.status();
   std::promise<absl::Status> done;
   std::vector<std::unique_ptr<Job>> jobs;

@@ -128,7 +128,8 @@ SchedulerOptions ToSchedulerOptions(const v1::BatchingConfig& batching, int core
 
 std::string ModelNameForPath(const std::string& path) {
   std::string name = std::filesystem::path(path).lexically_normal().filename().string();
-  if (name.empty()) name = std::filesystem::path(path).lexically_normal().parent_path().filename().string();
+  if (name.empty())
+    name = std::filesystem::path(path).lexically_normal().parent_path().filename().string();
   return name;
 }
 

@@ -21,8 +21,8 @@ absl::StatusOr<ModelControlMode> ParseModelControlMode(const std::string& text) 
   if (text == "none") return ModelControlMode::kNone;
   if (text == "explicit") return ModelControlMode::kExplicit;
   if (text == "poll") return ModelControlMode::kPoll;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--model_control=", text.substr(0, 40), " is not one of none, explicit, poll"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--model_control=", text.substr(0, 40), " is not one of none, explicit, poll"));
 }
 
 ModelControl::ModelControl(ModelRegistry& registry, ServerMetrics& metrics, ModelControlMode mode,
@@ -67,8 +67,8 @@ absl::StatusOr<bool> ModelControl::LoadLocked(const ServedModelConfig& config, b
   if (!listing.ok()) return refuse(listing.status(), "");
   auto known = known_.find(config.name);
   const bool serving = registry_.Serving(config.name) != nullptr;
-  if (known != known_.end() && known->second.config == config && known->second.listing == *listing &&
-      !(known->second.refused && retry_refused)) {
+  if (known != known_.end() && known->second.config == config &&
+      known->second.listing == *listing && !(known->second.refused && retry_refused)) {
     return false;  // Unchanged since it was loaded, or refused.
   }
   absl::StatusOr<std::string> checksum = ModelFilesChecksum(config.path);
@@ -94,9 +94,9 @@ absl::StatusOr<bool> ModelControl::LoadLocked(const ServedModelConfig& config, b
   const absl::Duration took = absl::Now() - start;
   if (!model.ok()) return refuse(model.status(), *listing);
   if (!warmed.ok()) {
-    return refuse(absl::Status(warmed.code(), absl::StrCat("the warm-up decode failed: ",
-                                                           warmed.message())),
-                  *listing);
+    return refuse(
+        absl::Status(warmed.code(), absl::StrCat("the warm-up decode failed: ", warmed.message())),
+        *listing);
   }
   const std::string version = (*model)->info().version();
   registry_.Serve(std::shared_ptr<ServedModel>(*std::move(model)), config.is_default);
@@ -133,9 +133,9 @@ void ModelControl::Reload(const char* reason) {
     if (!changed.ok()) {
       ++failed;
       metrics_.RecordModelLoad(model.name, false);
-      spdlog::error("{}: {}{}", reason, std::string(changed.status().message()),
-                    registry_.Serving(model.name) != nullptr ? "; the version before keeps serving"
-                                                             : "");
+      spdlog::error(
+          "{}: {}{}", reason, std::string(changed.status().message()),
+          registry_.Serving(model.name) != nullptr ? "; the version before keeps serving" : "");
     } else if (*changed) {
       ++loaded;
       metrics_.RecordModelLoad(model.name, true);
@@ -170,12 +170,13 @@ absl::StatusOr<ModelControl::Loaded> ModelControl::Load(const std::string& name,
     by_path = known->second.by_path;
   } else {
     // Echoed in errors: bounded, and no bytes a log or terminal would act on.
-    if (path.size() > kMaxPathBytes ||
-        std::any_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "path '", absl::CHexEscape(path.substr(0, 200)), "' (", path.size(),
-          " bytes) is not a usable directory path: at most ", kMaxPathBytes,
-          " bytes, no control characters"));
+    if (path.size() > kMaxPathBytes || std::any_of(path.begin(), path.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20;
+        })) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("path '", absl::CHexEscape(path.substr(0, 200)), "' (", path.size(),
+                       " bytes) is not a usable directory path: at most ", kMaxPathBytes,
+                       " bytes, no control characters"));
     }
     config.name = name.empty() ? ModelNameForPath(path) : name;
     if (absl::Status status = CheckModelName(config.name); !status.ok()) return status;

@@ -22,8 +22,8 @@ absl::StatusOr<std::vector<fs::path>> RegularFiles(const std::string& dir) {
   std::vector<fs::path> files;
   fs::directory_iterator it(dir, error);
   if (error) {
-    return absl::NotFoundError(absl::StrCat(dir, ": cannot list the model directory: ",
-                                            error.message()));
+    return absl::NotFoundError(
+        absl::StrCat(dir, ": cannot list the model directory: ", error.message()));
   }
   for (const fs::directory_entry& entry : it) {
     if (entry.is_regular_file(error)) files.push_back(entry.path());

@@ -381,9 +381,9 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
     // Higher-class work that cannot have a batch of its own joins this one.
     for (Priority priority : kPriorities) {
       if (PriorityIndex(priority) > PriorityIndex(top.priority)) break;
-      plan.admitted = SelectLocked(priority, &top, options_.MaxBatchSize(top.priority), joinable_by,
-                                   priority == top.priority ? guard : FairQueue::ClientFilter{},
-                                   now);
+      plan.admitted =
+          SelectLocked(priority, &top, options_.MaxBatchSize(top.priority), joinable_by,
+                       priority == top.priority ? guard : FairQueue::ClientFilter{}, now);
       if (!plan.admitted.empty()) return plan;
     }
   }
@@ -398,8 +398,8 @@ Scheduler::Plan Scheduler::PlanLocked(const std::vector<HeldBatch>& held, int sh
         queues_[PriorityIndex(top.priority)].Peek(1, any, left_out);
     if (!next.empty() && (running >= options_.MaxBatchSize(top.priority) ||
                           top.rows() + next.front()->rows > options_.max_batch_rows)) {
-      plan.admitted = SelectLocked(top.priority, nullptr, options_.MaxBatchSize(top.priority),
-                                   any, left_out, now);
+      plan.admitted = SelectLocked(top.priority, nullptr, options_.MaxBatchSize(top.priority), any,
+                                   left_out, now);
       if (!plan.admitted.empty()) plan.start = top.priority;
     }
   }

@@ -119,8 +119,7 @@ class Scheduler {
   // by `enqueued_by` that `filter` allows, then those closest to it in
   // length among the next few. Caller holds mu_.
   std::vector<std::unique_ptr<Job>> SelectLocked(Priority priority, const HeldBatch* joining,
-                                                 int limit,
-                                                 absl::Time enqueued_by,
+                                                 int limit, absl::Time enqueued_by,
                                                  const FairQueue::ClientFilter& filter,
                                                  absl::Time now);
   // Moves expired and cancelled jobs out of the queues. Caller holds mu_.

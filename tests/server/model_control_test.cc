@@ -2,13 +2,14 @@
 // a replaced version lives while a request holds it, defaults follow the
 // models served, a changed directory loads again and a corrupt one leaves
 // the version before serving.
+#include "server/control/model_control.h"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/control/model_control.h"
 #include "server/control/model_files.h"
 #include "server/model_registry.h"
 
@@ -118,8 +119,8 @@ TEST_F(ModelControlTest, AChangedDirectoryReloadsAndACorruptOneLeavesTheVersionB
 
   std::ifstream in(dir_ / "mt" / "config.json");
   std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::string v2 = std::string(json).replace(json.find("\"version\": \"1\""), 14,
-                                                   "\"version\": \"2\"");
+  const std::string v2 =
+      std::string(json).replace(json.find("\"version\": \"1\""), 14, "\"version\": \"2\"");
   Write("config.json", v2);
   control_.Reload("test");
   EXPECT_EQ(Version(), "2");
@@ -151,7 +152,9 @@ TEST(ModelFilesTest, TheChecksumFollowsTheContents) {
   EXPECT_EQ(first->size(), 64u);
   std::ofstream(dir / "a") << "two";
   EXPECT_NE(*ModelFilesChecksum(dir.string()), *first);
-  EXPECT_TRUE(ModelFilesListing(dir.string())->find("a\x1f" "3\x1f") != std::string::npos);
+  EXPECT_TRUE(ModelFilesListing(dir.string())
+                  ->find("a\x1f"
+                         "3\x1f") != std::string::npos);
   EXPECT_TRUE(absl::IsNotFound(ModelFilesListing((dir / "nowhere").string()).status()));
   fs::remove_all(dir);
 }
