@@ -34,21 +34,7 @@ from run_server_bench import ROOT, Server, finish_load, load_command, server_ben
 
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 import stubs as generated_stubs  # noqa: E402
-
-
-def replace(models: pathlib.Path, source: pathlib.Path, version: str, corrupt: bool = False) -> None:
-    staged = models.parent / f"staged-{version}"
-    shutil.copytree(source, staged)
-    config = json.loads((staged / "config.json").read_text())
-    config["version"] = version
-    (staged / "config.json").write_text(json.dumps(config, indent=2))
-    if corrupt:
-        weights = staged / "model.safetensors"
-        weights.write_bytes(weights.read_bytes()[:1000])
-    old = models.parent / f"old-{version}"
-    (models / "bench").rename(old)
-    staged.rename(models / "bench")
-    shutil.rmtree(old)
+from e2e_util import replace_model_dir  # noqa: E402
 
 
 def main() -> int:
@@ -82,14 +68,14 @@ def main() -> int:
             row: dict = {}
             if reloads:
                 time.sleep(args.seconds / 3)
-                replace(models, args.model, "reloaded")
+                replace_model_dir(models / "bench", args.model, "reloaded")
                 sent = time.monotonic()
                 server.process.send_signal(signal.SIGHUP)
                 while version() != "reloaded":
                     time.sleep(0.01)
                 row["new_version_answered_s"] = time.monotonic() - sent
                 time.sleep(args.seconds / 3 - row["new_version_answered_s"])
-                replace(models, args.model, "corrupt", corrupt=True)
+                replace_model_dir(models / "bench", args.model, "corrupt", corrupt=True)
                 server.process.send_signal(signal.SIGHUP)
                 time.sleep(2)
                 listed = stubs.pb_grpc.ModelServiceStub(channel).ListModels(stubs.pb.ListModelsRequest(),

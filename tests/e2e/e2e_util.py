@@ -1,8 +1,11 @@
 """Small helpers shared by the e2e test modules."""
 from __future__ import annotations
 
+import json
+import pathlib
 import random
 import re
+import shutil
 import urllib.request
 from typing import Any, Callable, Iterable
 
@@ -103,3 +106,22 @@ def method_is(labels: dict[str, str], method: str) -> bool:
     """method label "Translate" or "/liteformer.v1.Translator/Translate" or "Translator/Translate"."""
     value = labels.get("method", "")
     return value == method or value.endswith("/" + method) or value.endswith("." + method)
+
+
+def replace_model_dir(target: pathlib.Path, source: pathlib.Path, version: str, *, corrupt: bool = False) -> None:
+    """Replaces the model directory `target` with `source` as version
+    `version` (config.json's), as a deployment does: the new directory is
+    written beside it, then renamed over it. `corrupt`: its
+    model.safetensors cut to 1,000 bytes."""
+    staged = target.parent / f".staged-{version}"
+    shutil.copytree(source, staged)
+    config = json.loads((staged / "config.json").read_text())
+    config["version"] = version
+    (staged / "config.json").write_text(json.dumps(config, indent=2))
+    if corrupt:
+        weights = staged / "model.safetensors"
+        weights.write_bytes(weights.read_bytes()[:1000])
+    old = target.parent / f".old-{version}"
+    target.rename(old)
+    staged.rename(target)
+    shutil.rmtree(old)

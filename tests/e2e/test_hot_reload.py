@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 import pytest
 
-from e2e_util import fetch_metrics, parse_prometheus, total
+from e2e_util import fetch_metrics, parse_prometheus, replace_model_dir, total
 
 MODEL = "lsra_dynamic_shared"
 
@@ -31,20 +31,7 @@ def models_dir(data_dir: pathlib.Path, tmp_path: pathlib.Path) -> pathlib.Path:
 
 
 def new_version(models: pathlib.Path, source: pathlib.Path, version: str, *, corrupt: bool = False) -> None:
-    """Replaces models/mt with `source` as version `version`, as a deployment
-    does: the new directory is written beside it, then renamed over it."""
-    staged = models.parent / f"staged-{version}"
-    shutil.copytree(source, staged)
-    config = json.loads((staged / "config.json").read_text())
-    config["version"] = version
-    (staged / "config.json").write_text(json.dumps(config, indent=2))
-    if corrupt:
-        weights = staged / "model.safetensors"
-        weights.write_bytes(weights.read_bytes()[:1000])
-    old = models.parent / f"old-{version}"
-    (models / "mt").rename(old)
-    staged.rename(models / "mt")
-    shutil.rmtree(old)
+    replace_model_dir(models / "mt", source, version, corrupt=corrupt)
 
 
 def info(stubs: Any, server: Any, name: str = "mt") -> Any:
