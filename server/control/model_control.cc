@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,8 @@ namespace liteformer {
 namespace {
 
 constexpr std::size_t kMaxPathBytes = 1024;
+// A deployment's rename of a model directory takes microseconds.
+constexpr absl::Duration kMissingRecheck = absl::Seconds(1);
 
 }  // namespace
 
@@ -141,12 +144,30 @@ void ModelControl::Reload(const char* reason) {
       metrics_.RecordModelLoad(model.name, true);
     }
   }
-  for (const std::string& name : registry_.names()) {
-    const auto known = known_.find(name);
-    if (known != known_.end() && known->second.by_path) continue;
-    bool listed = false;
-    for (const ServedModelConfig& model : config->models) listed |= model.name == name;
-    if (!listed) UnloadLocked(name, reason).IgnoreError();
+  const auto not_listed = [&](const ResolvedServerConfig& listing) {
+    std::vector<std::string> gone;
+    for (const std::string& name : registry_.names()) {
+      const auto known = known_.find(name);
+      if (known != known_.end() && known->second.by_path) continue;
+      bool listed = false;
+      for (const ServedModelConfig& model : listing.models) listed |= model.name == name;
+      if (!listed) gone.push_back(name);
+    }
+    return gone;
+  };
+  if (std::vector<std::string> gone = not_listed(*config); !gone.empty()) {
+    // A directory being replaced (renamed away, the new one renamed in) is
+    // missing from a models_dir scan for a moment: only a model still
+    // missing a while later is unloaded.
+    absl::SleepFor(kMissingRecheck);
+    absl::StatusOr<ResolvedServerConfig> again = read_config_();
+    if (again.ok()) {
+      for (const std::string& name : not_listed(*again)) {
+        if (std::find(gone.begin(), gone.end(), name) != gone.end()) {
+          UnloadLocked(name, reason).IgnoreError();
+        }
+      }
+    }
   }
   if (loaded > 0 || failed > 0) {
     spdlog::info("{}: {} model version(s) loaded, {} refused", reason, loaded, failed);

@@ -107,8 +107,15 @@ class ModelControlTest : public ::testing::Test {
   ResolvedServerConfig config_;
   ServerMetrics metrics_;  // Outlives the registry: its schedulers write to it.
   ModelRegistry registry_;
+  int missing_reads_ = 0;  // The next reads of the config list no model.
   ModelControl control_{registry_, metrics_, ModelControlMode::kExplicit, absl::Seconds(1),
-                        [this]() -> absl::StatusOr<ResolvedServerConfig> { return config_; }};
+                        [this]() -> absl::StatusOr<ResolvedServerConfig> {
+                          if (missing_reads_ == 0) return config_;
+                          --missing_reads_;
+                          ResolvedServerConfig empty = config_;
+                          empty.models.clear();
+                          return empty;
+                        }};
 };
 
 TEST_F(ModelControlTest, AChangedDirectoryReloadsAndACorruptOneLeavesTheVersionBefore) {
@@ -140,6 +147,18 @@ TEST_F(ModelControlTest, AChangedDirectoryReloadsAndACorruptOneLeavesTheVersionB
   control_.Reload("test");
   EXPECT_EQ(registry_.Serving("mt"), nullptr);
   EXPECT_TRUE(registry_.List().empty());
+}
+
+// A models_dir scan during a deployment's rename misses the directory for a
+// moment; the model is unloaded only when it is still missing a second later.
+TEST_F(ModelControlTest, AModelMissingForAMomentStaysServing) {
+  ASSERT_TRUE(control_.LoadAll(config_).ok());
+  missing_reads_ = 1;
+  control_.Reload("test");
+  EXPECT_NE(registry_.Serving("mt"), nullptr);
+  missing_reads_ = 2;
+  control_.Reload("test");
+  EXPECT_EQ(registry_.Serving("mt"), nullptr);
 }
 
 TEST(ModelFilesTest, TheChecksumFollowsTheContents) {
