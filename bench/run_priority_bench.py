@@ -80,6 +80,9 @@ def mixed(port: int, short: pathlib.Path, long: pathlib.Path, seconds: float, be
         bulk_report = finish_load(bulk_command, bulk, seconds + 300)
     return {"interactive_p50_ms": interactive["latency_ms"]["p50"],
             "interactive_p99_ms": interactive["latency_ms"]["p99"],
+            # Where the interactive time goes: waiting for a worker, or computing.
+            "interactive_server_queue_ms": interactive["server_queue_ms"],
+            "interactive_server_compute_ms": interactive["server_compute_ms"],
             "interactive_failed": interactive["failed"],
             "bulk_ok_per_second": bulk_report["ok"] / bulk_report["elapsed_seconds"],
             "bulk_p99_ms": bulk_report["latency_ms"]["p99"], "bulk_failed": bulk_report["failed"]}
@@ -125,6 +128,7 @@ def mixed_priorities(port: int, short: pathlib.Path, long: pathlib.Path, args: a
                     "interactive_rate": interactive_rate,
                     "bulk_alone_ok_per_second": alone["ok"] / alone["elapsed_seconds"],
                     "interactive_alone_p50_ms": interactive_alone["latency_ms"]["p50"],
+                    "interactive_alone_server_compute_ms": interactive_alone["server_compute_ms"],
                     "interactive_alone_p99_ms": interactive_alone["latency_ms"]["p99"]})
     print(f"saturation: long texts {long_saturation:.1f}/s, short texts {short_saturation:.1f}/s; "
           f"short texts unloaded p50 {unloaded:.1f} ms; bulk alone at {bulk_rate:.1f}/s: "
@@ -139,7 +143,12 @@ def mixed_priorities(port: int, short: pathlib.Path, long: pathlib.Path, args: a
         print(f"mixed, {label:13s}: interactive p50 {row['interactive_p50_ms']:.1f} ms, p99 "
               f"{row['interactive_p99_ms']:.1f} ms = {row['interactive_p99_vs_unloaded_p50']:.2f}x unloaded p50 "
               f"(target <= 3x); bulk {row['bulk_ok_per_second']:.1f}/s = {row['bulk_vs_alone']:.2f}x alone "
-              f"(target >= 0.8x); failed {row['interactive_failed']} + {row['bulk_failed']}")
+              f"(target >= 0.8x); failed {row['interactive_failed']} + {row['bulk_failed']}; interactive server "
+              f"queue p50/p99 {row['interactive_server_queue_ms']['p50']:.1f}/"
+              f"{row['interactive_server_queue_ms']['p99']:.1f} ms, compute p50/p99 "
+              f"{row['interactive_server_compute_ms']['p50']:.1f}/{row['interactive_server_compute_ms']['p99']:.1f} ms "
+              f"(alone: compute {results['interactive_alone_server_compute_ms']['p50']:.1f}/"
+              f"{results['interactive_alone_server_compute_ms']['p99']:.1f} ms)")
 
 
 def main() -> int:

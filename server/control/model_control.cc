@@ -48,6 +48,7 @@ absl::Status ModelControl::LoadAll(const ResolvedServerConfig& config) {
     absl::StatusOr<bool> loaded = LoadLocked(model, /*by_path=*/false, /*retry_refused=*/false);
     if (!loaded.ok()) return loaded.status();
   }
+  warm_up_ = true;
   return absl::OkStatus();
 }
 
@@ -91,7 +92,7 @@ absl::StatusOr<bool> ModelControl::LoadLocked(const ServedModelConfig& config, b
   const absl::Time start = absl::Now();
   std::thread loader([&] {
     model = ServedModel::Load(config, metrics_.ForModel(config.name));
-    if (model.ok()) warmed = (*model)->Warm();
+    if (model.ok() && warm_up_) warmed = (*model)->Warm();
   });
   loader.join();
   const absl::Duration took = absl::Now() - start;

@@ -90,6 +90,12 @@ class ModelControl {
   absl::flat_hash_map<std::string, Known> known_;
   SchedulerOptions default_scheduler_;
   absl::Time next_poll_ = absl::InfinitePast();
+  // Versions loaded after the start are warmed, and refused when the
+  // warm-up decode fails: a reload must not replace a version that decodes
+  // with one that does not. At the start there is none to keep, and a model
+  // whose arithmetic overflows still starts (each request then fails
+  // INTERNAL naming it, as tests/e2e/test_broken_models.py shows).
+  bool warm_up_ = false;
 };
 
 }  // namespace liteformer
