@@ -87,7 +87,7 @@ def loads(server: Any, result: str) -> float:
 @pytest.mark.parametrize("control", ["sighup", "poll"])
 def test_a_replaced_model_reloads_under_load_and_a_corrupt_one_is_refused(
         control: str, stubs: Any, server_factory: Any, data_dir: pathlib.Path, load_binary: pathlib.Path,
-        tmp_path: pathlib.Path) -> None:
+        tmp_path: pathlib.Path, request: pytest.FixtureRequest) -> None:
     models = models_dir(data_dir, tmp_path)
     extra = ["--model_control=poll", "--poll_seconds=1"] if control == "poll" else []
     config = f'models_dir: "{models}"\ndrain_grace_seconds: 5\n'
@@ -106,7 +106,10 @@ def test_a_replaced_model_reloads_under_load_and_a_corrupt_one_is_refused(
             bound = load_seconds(server, "2") + 1.0 + (1.0 if control == "poll" else 0.0) + answer
             print(f"{control}: version 2 answered {waited * 1000:.0f} ms after the directory was replaced "
                   f"(bound {bound * 1000:.0f} ms)")
-            assert waited <= bound, (waited, bound)
+            # A sanitized build's timings are not the product's: the bound
+            # holds for the release build only.
+            if not request.config.getoption("--sanitized"):
+                assert waited <= bound, (waited, bound)
             assert info(stubs, server).version == "2" and info(stubs, server).error == ""
 
             time.sleep(1.0)
