@@ -31,14 +31,14 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       libabsl20220623 \
       libc-ares2 \
-      libevent-core-2.1-7 \
-      libevent-extra-2.1-7 \
-      libevent-pthreads-2.1-7 \
+      libcivetweb1 \
       libdnnl2 \
       libfmt9 \
       libgomp1 \
       libgrpc++1.51 \
       libgrpc29 \
+      libprometheus-cpp-core1.0 \
+      libprometheus-cpp-pull1.0 \
       libprotobuf32 \
       libre2-9 \
       libsentencepiece0 \

@@ -18,8 +18,8 @@ build_packages=(
   # oneDNN; Debian builds it with the OpenCL GPU runtime, so its CMake config needs OpenCL
   libdnnl-dev ocl-icd-opencl-dev libspdlog-dev libfmt-dev libsentencepiece-dev libabsl-dev
   nlohmann-json3-dev
-  # the server's Prometheus metrics endpoint (libevent's evhttp: one event loop)
-  libevent-dev
+  # the server's Prometheus metrics and their endpoint (core + pull: civetweb)
+  prometheus-cpp-dev
   # SHA-256 and PEM checks of the TLS and token files (libcrypto)
   libssl-dev
 )
@@ -33,6 +33,8 @@ test_packages=(
   python3 python3-torch python3-numpy python3-pytest python3-sentencepiece
   # gRPC clients of the end-to-end tests
   python3-grpcio python3-protobuf
+  # the e2e tests read the metrics endpoint with Prometheus's own parser
+  python3-prometheus-client
   # the TLS tests make their certificates with the openssl CLI
   openssl
   # the deployment manifests' test (tests/python/test_deploy_manifests.py)

@@ -19,7 +19,7 @@
 #include "server/config/server_config.h"
 #include "server/control/model_control.h"
 #include "server/listen/address_file.h"
-#include "server/metrics/metrics_http_server.h"
+#include "server/metrics/metrics_exposer.h"
 #include "server/model_registry.h"
 #include "server/security/authenticator.h"
 #include "server/security/server_credentials.h"
@@ -250,10 +250,10 @@ int Run() {
     address_file = *std::move(written);
   }
 
-  std::unique_ptr<metrics::MetricsHttpServer> metrics_server;
+  std::unique_ptr<metrics::MetricsExposer> metrics_server;
   if (resolved->metrics_listen != "none") {
-    absl::StatusOr<std::unique_ptr<metrics::MetricsHttpServer>> started =
-        metrics::MetricsHttpServer::Start(resolved->metrics_listen, server_metrics.registry());
+    absl::StatusOr<std::unique_ptr<metrics::MetricsExposer>> started =
+        metrics::MetricsExposer::Start(resolved->metrics_listen, server_metrics.registry());
     if (!started.ok()) return Fail(started.status());
     metrics_server = *std::move(started);
   }

@@ -1,20 +1,26 @@
 // ServerMetrics: the server's Prometheus metric families, named in one place
-// (README "Metrics" lists them).
+// (README "Metrics" lists them), in a prometheus-cpp registry that the
+// metrics endpoint (metrics/metrics_exposer.h) serves.
 #ifndef LITEFORMER_SERVER_SERVER_METRICS_H_
 #define LITEFORMER_SERVER_SERVER_METRICS_H_
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "server/cache/response_cache.h"
-#include "server/metrics/metrics_registry.h"
+#include "prometheus/registry.h"
 #include "server/scheduler/scheduler.h"
 
 namespace liteformer {
 
 class ServerMetrics {
  public:
-  metrics::Registry& registry() { return registry_; }
+  ServerMetrics();
+
+  // Shared with the endpoint, which may outlive a scrape in progress.
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
 
   // The scheduler's metrics, labelled with the model's name.
   SchedulerMetrics ForModel(const std::string& model);
@@ -37,7 +43,7 @@ class ServerMetrics {
                      absl::StatusCode code, double seconds);
 
  private:
-  metrics::Registry registry_;
+  std::shared_ptr<prometheus::Registry> registry_;
 };
 
 }  // namespace liteformer

@@ -18,15 +18,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/search/decoding_batch.h"
-#include "server/metrics/metrics_registry.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
 
 namespace liteformer {
 
 // Where the cache reports; any pointer may be null.
 struct ResponseCacheMetrics {
-  metrics::Gauge* bytes = nullptr;
-  metrics::Gauge* entries = nullptr;
-  metrics::Counter* evictions = nullptr;
+  prometheus::Gauge* bytes = nullptr;
+  prometheus::Gauge* entries = nullptr;
+  prometheus::Counter* evictions = nullptr;
 };
 
 class ResponseCache {

@@ -20,7 +20,7 @@ template <typename Metric, typename Value>
 void Observe(Metric* metric, Value value) {
   if (metric != nullptr) metric->Observe(static_cast<double>(value));
 }
-void Add(metrics::Counter* counter, double value) {
+void Add(prometheus::Counter* counter, double value) {
   if (counter != nullptr) counter->Increment(value);
 }
 
@@ -260,7 +260,7 @@ void Scheduler::UpdateQueueDepthLocked() {
   if (metrics_.queue_depth != nullptr)
     metrics_.queue_depth->Set(static_cast<double>(QueuedLocked()));
   for (Priority priority : kPriorities) {
-    metrics::Gauge* depth = metrics_.class_queue_depth[PriorityIndex(priority)];
+    prometheus::Gauge* depth = metrics_.class_queue_depth[PriorityIndex(priority)];
     if (depth != nullptr) depth->Set(static_cast<double>(queues_[PriorityIndex(priority)].size()));
   }
   if (metrics_.expected_wait != nullptr)
@@ -509,9 +509,9 @@ void Scheduler::WorkerLoop() {
       Add(metrics_.real_tokens, static_cast<double>(real_tokens));
       Add(metrics_.padded_tokens, static_cast<double>(padded_length) * plan.admitted.size());
       if (metrics_.padding_ratio != nullptr && metrics_.real_tokens != nullptr &&
-          metrics_.padded_tokens != nullptr && metrics_.padded_tokens->value() > 0) {
-        metrics_.padding_ratio->Set(1.0 - metrics_.real_tokens->value() /
-                                              metrics_.padded_tokens->value());
+          metrics_.padded_tokens != nullptr && metrics_.padded_tokens->Value() > 0) {
+        metrics_.padding_ratio->Set(1.0 - metrics_.real_tokens->Value() /
+                                              metrics_.padded_tokens->Value());
       }
       Observe(metrics_.batch_tokens,
               static_cast<long>(plan.admitted.size() + top.running.size() + 1) * padded_length);

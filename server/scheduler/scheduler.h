@@ -40,7 +40,9 @@
 
 #include "absl/status/status.h"
 #include "engine/models/model.h"
-#include "server/metrics/metrics_registry.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "server/scheduler/fair_queue.h"
 #include "server/scheduler/job.h"
 #include "server/scheduler/scheduler_options.h"
@@ -50,25 +52,25 @@ namespace liteformer {
 
 // Where the scheduler reports; any pointer may be null.
 struct SchedulerMetrics {
-  metrics::Histogram* queue_seconds = nullptr;
-  metrics::Histogram* batch_size = nullptr;    // Sentences per step.
-  metrics::Histogram* batch_tokens = nullptr;  // Padded tokens of a formed batch.
-  metrics::Counter* real_tokens = nullptr;     // Source tokens admitted.
-  metrics::Counter* padded_tokens = nullptr;   // What padding to the longest would cost.
-  metrics::Gauge* padding_ratio = nullptr;
-  metrics::Gauge* queue_depth = nullptr;
+  prometheus::Histogram* queue_seconds = nullptr;
+  prometheus::Histogram* batch_size = nullptr;    // Sentences per step.
+  prometheus::Histogram* batch_tokens = nullptr;  // Padded tokens of a formed batch.
+  prometheus::Counter* real_tokens = nullptr;     // Source tokens admitted.
+  prometheus::Counter* padded_tokens = nullptr;   // What padding to the longest would cost.
+  prometheus::Gauge* padding_ratio = nullptr;
+  prometheus::Gauge* queue_depth = nullptr;
   // Per class (PriorityIndex): sentences waiting, and batches started by
   // setting a running batch aside.
-  std::array<metrics::Gauge*, kPriorityClasses> class_queue_depth{};
-  std::array<metrics::Counter*, kPriorityClasses> preemptions{};
-  metrics::Gauge* expected_wait = nullptr;  // Seconds of queued work at the measured rate.
+  std::array<prometheus::Gauge*, kPriorityClasses> class_queue_depth{};
+  std::array<prometheus::Counter*, kPriorityClasses> preemptions{};
+  prometheus::Gauge* expected_wait = nullptr;  // Seconds of queued work at the measured rate.
   // Requests refused at the door, by reason.
-  metrics::Counter* refused_queue_full = nullptr;
-  metrics::Counter* refused_queue_wait = nullptr;
-  metrics::Counter* refused_deadline = nullptr;
-  metrics::Counter* tokens_generated = nullptr;
-  metrics::Counter* macs = nullptr;
-  metrics::Counter* steps = nullptr;
+  prometheus::Counter* refused_queue_full = nullptr;
+  prometheus::Counter* refused_queue_wait = nullptr;
+  prometheus::Counter* refused_deadline = nullptr;
+  prometheus::Counter* tokens_generated = nullptr;
+  prometheus::Counter* macs = nullptr;
+  prometheus::Counter* steps = nullptr;
 };
 
 class Scheduler {

@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import pathlib
 import random
-import re
 import shutil
 import urllib.request
 from typing import Any, Callable, Iterable
 
 import grpc
+from prometheus_client.parser import text_string_to_metric_families
 
 # The source dictionary of the translation fixtures (dict.xx.txt): t0 .. t35.
 MT_WORDS = [f"t{i}" for i in range(36)]
@@ -57,27 +57,15 @@ def strip_eos(ids: Iterable[int], eos: int = 2) -> list[int]:
 
 
 # ------------------------------------------------------------------ Prometheus text format
-SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?$')
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
-
-
 def parse_prometheus(text: str) -> tuple[dict[str, str], list[tuple[str, dict[str, str], float]]]:
-    """-> ({metric name: TYPE}, [(sample name, labels, value)])."""
+    """-> ({metric family name: TYPE}, [(sample name, labels, value)]), read by
+    prometheus_client's own parser (a malformed exposition raises). It names a
+    counter's family without the _total suffix; see metric_type."""
     types: dict[str, str] = {}
     samples: list[tuple[str, dict[str, str], float]] = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            parts = line.split()
-            if len(parts) >= 4 and parts[1] == "TYPE":
-                types[parts[2]] = parts[3]
-            continue
-        match = SAMPLE.match(line)
-        assert match, f"not a Prometheus sample line: {line!r}"
-        name, labels, value = match.groups()
-        samples.append((name, dict(LABEL.findall(labels or "")), float(value)))
+    for family in text_string_to_metric_families(text):
+        types[family.name] = family.type
+        samples.extend((sample.name, dict(sample.labels), float(sample.value)) for sample in family.samples)
     return types, samples
 
 

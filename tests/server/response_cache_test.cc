@@ -44,11 +44,10 @@ TEST(ResponseCacheTest, AHitReturnsWhatWasStored) {
 
 TEST(ResponseCacheTest, TheLeastRecentlyUsedLeaveFirstWithinTheBudget) {
   const std::size_t entry = ResponseCache::EntryBytes("k0", Sentence(0, 10));
-  metrics::Registry registry;
-  ResponseCacheMetrics metrics;
-  metrics.bytes = &registry.GetGauge("bytes", "test");
-  metrics.entries = &registry.GetGauge("entries", "test");
-  metrics.evictions = &registry.GetCounter("evictions", "test");
+  prometheus::Gauge bytes;
+  prometheus::Gauge entries;
+  prometheus::Counter evictions;
+  ResponseCacheMetrics metrics{.bytes = &bytes, .entries = &entries, .evictions = &evictions};
   ResponseCache cache(3 * entry, metrics);
   for (int i = 0; i < 3; ++i) cache.Insert(absl::StrCat("k", i), Sentence(i, 10));
   ASSERT_TRUE(cache.Find("k0").has_value());  // k0 is now the most recent: k1 goes next.
@@ -58,9 +57,9 @@ TEST(ResponseCacheTest, TheLeastRecentlyUsedLeaveFirstWithinTheBudget) {
   EXPECT_TRUE(cache.Find("k2").has_value());
   EXPECT_TRUE(cache.Find("k3").has_value());
   EXPECT_LE(cache.bytes(), 3 * entry);
-  EXPECT_EQ(metrics.entries->value(), 3);
-  EXPECT_EQ(metrics.bytes->value(), static_cast<double>(cache.bytes()));
-  EXPECT_EQ(metrics.evictions->value(), 1);
+  EXPECT_EQ(metrics.entries->Value(), 3);
+  EXPECT_EQ(metrics.bytes->Value(), static_cast<double>(cache.bytes()));
+  EXPECT_EQ(metrics.evictions->Value(), 1);
   // An entry larger than the whole budget is not kept (and evicts nothing).
   cache.Insert("huge", Sentence(0, 100000));
   EXPECT_FALSE(cache.Find("huge").has_value());

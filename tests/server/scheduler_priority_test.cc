@@ -70,7 +70,7 @@ TEST(SchedulerPriorityTest, InteractiveWorkPreemptsARunningBulkBatch) {
                                 " batches held"));
       SchedulerOptions options = OneWorker(step_level);
       options.max_held_batches = held;
-      metrics::Counter preempted;
+      prometheus::Counter preempted;
       SchedulerMetrics metrics;
       metrics.preemptions[PriorityIndex(Priority::kInteractive)] = &preempted;
       Scheduler scheduler(model, options, metrics);
@@ -88,10 +88,10 @@ TEST(SchedulerPriorityTest, InteractiveWorkPreemptsARunningBulkBatch) {
       ASSERT_EQ(order.size(), 3u);
       if (held == 1 && !step_level) {
         EXPECT_EQ(order.back(), 2) << "without preemption it waits for the batch";
-        EXPECT_EQ(preempted.value(), 0);
+        EXPECT_EQ(preempted.Value(), 0);
       } else {
         EXPECT_EQ(order.front(), 2) << "the interactive sentence finishes first";
-        EXPECT_EQ(preempted.value(), held > 1 ? 1 : 0);
+        EXPECT_EQ(preempted.Value(), held > 1 ? 1 : 0);
       }
     }
   }
@@ -122,7 +122,7 @@ TEST(SchedulerPriorityTest, ABigRequestDoesNotHoldTheModelForAnotherClient) {
   SchedulerOptions options = OneWorker(/*step_level=*/true);
   options.max_batch_size = 4;
   options.join_delay = absl::ZeroDuration();
-  metrics::Counter preempted;
+  prometheus::Counter preempted;
   SchedulerMetrics metrics;
   metrics.preemptions[PriorityIndex(Priority::kNormal)] = &preempted;
   Scheduler scheduler(model, options, metrics);
@@ -141,7 +141,7 @@ TEST(SchedulerPriorityTest, ABigRequestDoesNotHoldTheModelForAnotherClient) {
   const std::vector<int> order = completions.Wait();
   ASSERT_EQ(order.size(), 10u);
   EXPECT_EQ(order.front(), 9) << "b's sentence goes first";
-  EXPECT_EQ(preempted.value(), 1);
+  EXPECT_EQ(preempted.Value(), 1);
   // a's own small request is not a reason to set a's batch aside: it joins
   // when one of a's sentences leaves the batch, before a's queued four.
   const auto position = [&](int index) {

@@ -183,17 +183,18 @@ class AdmissionTest : public SchedulerTest {
 };
 
 TEST_P(AdmissionTest, ARequestOverMaxQueueWaitIsRefused) {
-  metrics::Registry registry;
+  prometheus::Counter refused_queue_wait;
+  prometheus::Gauge expected_wait;
   SchedulerMetrics metrics;
-  metrics.refused_queue_wait = &registry.GetCounter("refused_wait", "test");
-  metrics.expected_wait = &registry.GetGauge("expected_wait", "test");
+  metrics.refused_queue_wait = &refused_queue_wait;
+  metrics.expected_wait = &expected_wait;
   SchedulerOptions options = SchedulerOptionsFor(GetParam());
   options.max_batch_size = 1;  // The rounds' jobs queue behind one another.
   options.max_queue_size = 1024;
   options.max_queue_wait = absl::Microseconds(1);
   Scheduler scheduler(model_, options, metrics);
   ASSERT_TRUE(MeasureRateAndFillQueue(scheduler));
-  EXPECT_GT(metrics.expected_wait->value(), 0);
+  EXPECT_GT(metrics.expected_wait->Value(), 0);
 
   auto done = std::make_shared<std::atomic<int>>(0);
   std::vector<std::unique_ptr<Job>> jobs = CountedJobs(1, done);
@@ -202,16 +203,16 @@ TEST_P(AdmissionTest, ARequestOverMaxQueueWaitIsRefused) {
   EXPECT_NE(refused.message().find("overloaded"), std::string::npos) << refused;
   EXPECT_NE(refused.message().find("max_queue_wait_ms"), std::string::npos) << refused;
   EXPECT_EQ(jobs.size(), 1u) << "a refused job stays with the caller";
-  EXPECT_EQ(metrics.refused_queue_wait->value(), 1);
+  EXPECT_EQ(metrics.refused_queue_wait->Value(), 1);
   // The client is told when the queue will have drained to the bound.
   ASSERT_TRUE(RetryAfter(refused).has_value());
   EXPECT_GE(*RetryAfter(refused), absl::Milliseconds(50));
 }
 
 TEST_P(AdmissionTest, ARequestThatCannotMeetItsDeadlineIsRefused) {
-  metrics::Registry registry;
+  prometheus::Counter refused_deadline;
   SchedulerMetrics metrics;
-  metrics.refused_deadline = &registry.GetCounter("refused_deadline", "test");
+  metrics.refused_deadline = &refused_deadline;
   SchedulerOptions options = SchedulerOptionsFor(GetParam());
   options.max_batch_size = 1;
   options.max_queue_size = 1024;
@@ -226,7 +227,7 @@ TEST_P(AdmissionTest, ARequestThatCannotMeetItsDeadlineIsRefused) {
   EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(refused.message().find("deadline"), std::string::npos) << refused;
   EXPECT_EQ(jobs.size(), 2u);
-  EXPECT_EQ(metrics.refused_deadline->value(), 1);
+  EXPECT_EQ(metrics.refused_deadline->Value(), 1);
   // Retrying cannot help: gRPC's retries keep the call's deadline.
   EXPECT_EQ(RetryAfter(refused), absl::Milliseconds(-1));
 
@@ -295,9 +296,9 @@ TEST_P(SchedulerTest, ExpiredAndCancelledJobsEndWithTheirStatus) {
 }
 
 TEST_P(SchedulerTest, TheQueueGaugeDropsExpiredJobsWhileTheWorkerIsBusy) {
-  metrics::Registry registry;
+  prometheus::Gauge queue_depth;
   SchedulerMetrics metrics;
-  metrics.queue_depth = &registry.GetGauge("queue_depth", "test");
+  metrics.queue_depth = &queue_depth;
   SchedulerOptions options = SchedulerOptionsFor(GetParam());
   options.max_batch_size = 1;  // The queued job cannot join the running one.
   Scheduler scheduler(model_, options, metrics);
@@ -316,14 +317,14 @@ TEST_P(SchedulerTest, TheQueueGaugeDropsExpiredJobsWhileTheWorkerIsBusy) {
   queued.push_back(MakeJob(Source(6, 1), 1, options_));
   queued[0]->deadline = absl::Now() + absl::Milliseconds(30);
   ASSERT_TRUE(scheduler.Submit(queued).ok());
-  EXPECT_EQ(metrics.queue_depth->value(), 1);
+  EXPECT_EQ(metrics.queue_depth->Value(), 1);
   // The worker, between its steps, drops the expired job: the gauge follows
   // at once, not at the next admission.
   const absl::Time until = absl::Now() + absl::Seconds(10);
-  while (metrics.queue_depth->value() != 0 && absl::Now() < until) {
+  while (metrics.queue_depth->Value() != 0 && absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(5));
   }
-  EXPECT_EQ(metrics.queue_depth->value(), 0);
+  EXPECT_EQ(metrics.queue_depth->Value(), 0);
   stop->store(true);
   WaitAll();
   EXPECT_EQ(outcomes_[1].result.status().code(), absl::StatusCode::kDeadlineExceeded);
@@ -431,7 +432,7 @@ TEST(SchedulerSharingTest, IdleWorkersShareWhatArrivesTogether) {
   ASSERT_TRUE(model.ok());
   for (int workers : {2, 1}) {
     SCOPED_TRACE(workers == 2 ? "2 workers" : "1 worker");
-    metrics::Histogram batch_size({1, 2});
+    prometheus::Histogram batch_size({1, 2});
     SchedulerOptions options;
     options.max_batch_size = 8;
     options.workers = workers;
@@ -448,12 +449,13 @@ TEST(SchedulerSharingTest, IdleWorkersShareWhatArrivesTogether) {
     for (int i = 0; i < 2; ++i) jobs.push_back(GreedyJob(**model, 50, 52, completions, i));
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     completions.Wait();
-    // CumulativeCounts()[0]: the steps that decoded a single sentence.
-    const std::uint64_t alone = batch_size.CumulativeCounts()[0];
+    // bucket[0]: the steps that decoded a single sentence.
+    const prometheus::ClientMetric::Histogram steps = batch_size.Collect().histogram;
+    const std::uint64_t alone = steps.bucket[0].cumulative_count;
     if (workers == 2) {
-      EXPECT_EQ(alone, batch_size.count()) << "no step decoded both sentences";
+      EXPECT_EQ(alone, steps.sample_count) << "no step decoded both sentences";
     } else {
-      EXPECT_LT(alone, batch_size.count()) << "one worker decodes both in one batch";
+      EXPECT_LT(alone, steps.sample_count) << "one worker decodes both in one batch";
     }
   }
 }
@@ -467,7 +469,7 @@ TEST(SchedulerRowsTest, ABatchHoldsAtMostMaxBatchRows) {
   ASSERT_TRUE(model.ok());
   for (bool step_level : {true, false}) {
     SCOPED_TRACE(step_level ? "step level" : "request level");
-    metrics::Histogram batch_size({1, 2});
+    prometheus::Histogram batch_size({1, 2});
     SchedulerOptions options;
     options.step_level = step_level;
     options.max_batch_size = 8;
@@ -488,9 +490,10 @@ TEST(SchedulerRowsTest, ABatchHoldsAtMostMaxBatchRows) {
     }
     ASSERT_TRUE(scheduler.Submit(jobs).ok());
     EXPECT_EQ(completions.Wait().size(), 6u);
-    // CumulativeCounts()[1]: the steps of at most 2 sentences (2 x 16 rows).
-    EXPECT_EQ(batch_size.CumulativeCounts()[1], batch_size.count());
-    EXPECT_GT(batch_size.count() - batch_size.CumulativeCounts()[0], 0u) << "no step held two";
+    // bucket[1]: the steps of at most 2 sentences (2 x 16 rows).
+    const prometheus::ClientMetric::Histogram steps = batch_size.Collect().histogram;
+    EXPECT_EQ(steps.bucket[1].cumulative_count, steps.sample_count);
+    EXPECT_GT(steps.sample_count - steps.bucket[0].cumulative_count, 0u) << "no step held two";
   }
 }
 
