@@ -201,6 +201,16 @@ int Run() {
   LanguageModelService language_model(context);
   ModelService model_service(context);
 
+  // The metrics endpoint is up before gRPC health says SERVING, so whoever
+  // waits for readiness can scrape at once.
+  std::unique_ptr<metrics::MetricsExposer> metrics_server;
+  if (resolved->metrics_listen != "none") {
+    absl::StatusOr<std::unique_ptr<metrics::MetricsExposer>> started =
+        metrics::MetricsExposer::Start(resolved->metrics_listen, server_metrics.registry());
+    if (!started.ok()) return Fail(started.status());
+    metrics_server = *std::move(started);
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -250,13 +260,6 @@ int Run() {
     address_file = *std::move(written);
   }
 
-  std::unique_ptr<metrics::MetricsExposer> metrics_server;
-  if (resolved->metrics_listen != "none") {
-    absl::StatusOr<std::unique_ptr<metrics::MetricsExposer>> started =
-        metrics::MetricsExposer::Start(resolved->metrics_listen, server_metrics.registry());
-    if (!started.ok()) return Fail(started.status());
-    metrics_server = *std::move(started);
-  }
   for (const auto& model : registry.models()) {
     const v1::ModelInfo& info = model->info();
     const SchedulerOptions& batching = model->scheduler().options();
