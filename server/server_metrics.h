@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "server/cache/response_cache.h"
 #include "prometheus/registry.h"
+#include "server/cache/response_cache.h"
 #include "server/scheduler/scheduler.h"
 
 namespace liteformer {

@@ -30,7 +30,8 @@ namespace {
 thread_local std::string* start_errors = nullptr;
 
 int OnCivetMessage(const mg_connection* /*connection*/, const char* message) {
-  if (start_errors != nullptr) absl::StrAppend(start_errors, start_errors->empty() ? "" : "; ", message);
+  if (start_errors != nullptr)
+    absl::StrAppend(start_errors, start_errors->empty() ? "" : "; ", message);
   return 1;  // handled: civetweb prints nothing itself
 }
 
@@ -119,10 +120,10 @@ absl::StatusOr<std::unique_ptr<MetricsExposer>> MetricsExposer::Start(
   absl::StatusOr<ListeningAddress> address = ParseAddress(host_port);
   if (!address.ok()) return address.status();
   std::vector<std::string> options = {
-      "listening_ports", address->civetweb(),
-      "num_threads", absl::StrCat(kThreads),
+      "listening_ports",    address->civetweb(),
+      "num_threads",        absl::StrCat(kThreads),
       "request_timeout_ms", absl::StrCat(absl::ToInt64Milliseconds(kRequestTimeout)),
-      "max_request_size", absl::StrCat(kMaxHeaderBytes),
+      "max_request_size",   absl::StrCat(kMaxHeaderBytes),
   };
   CivetCallbacks callbacks;
   callbacks.log_message = &OnCivetMessage;

@@ -31,8 +31,8 @@
 #ifndef LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 #define LITEFORMER_SERVER_SCHEDULER_SCHEDULER_H_
 
-#include <condition_variable>
 #include <array>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <thread>
