@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <random>
 #include <string>
@@ -87,10 +88,63 @@ double MeasureGemmPeakGflops(ComputeContext& ctx) {
   return 2.0 * m * k * n / best / 1e9;
 }
 
-// fp32 bytes of the weights one decoding step reads: every decoder tensor
-// except the encoder-decoder keys/values (computed once per source), plus
-// the output projection.
-double WeightBytesPerStep(const ModelConfig& config) {
+// The int8 matmul peak at a batch-sized shape, for the compute type int8:
+// ours (PackedLinear in int8, activations quantized per call included) and
+// oneDNN's u8·s8→s32 matmul with weights pre-packed in its preferred layout
+// (the alternative the int8 kernel was measured against). GOP/s.
+struct Int8Peaks {
+  double ours;
+  double onednn;
+};
+Int8Peaks MeasureInt8PeaksGops(ComputeContext& ctx) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  const int m = 512, k = 2048, n = 2048;
+  const double ops = 2.0 * m * k * n;
+  Int8Peaks peaks{};
+  {
+    std::vector<float> weight(static_cast<std::size_t>(k) * n);
+    std::mt19937 rng(3);
+    std::normal_distribution<float> normal(0.0f, 0.05f);
+    for (float& w : weight) w = normal(rng);
+    auto linear = PackedLinear::Create(weight, {}, k, n, "peak", ComputeType::kInt8);
+    AlignedBuffer<float> x(static_cast<std::size_t>(m) * k), y(static_cast<std::size_t>(m) * n);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = normal(rng);
+    double best = 1e30;
+    for (int i = 0; i < 20; ++i) {
+      best =
+          std::min(best, MedianSeconds(1, [&] { (*linear)->Apply(ctx, x.data(), m, y.data()); }));
+    }
+    peaks.ours = ops / best / 1e9;
+  }
+  const dnnl::engine& engine = CpuEngine();
+  const dnnl::matmul::primitive_desc pd(
+      dnnl::matmul::desc(dnnl::memory::desc({m, k}, dt::u8, tag::ab),
+                         dnnl::memory::desc({k, n}, dt::s8, tag::any),
+                         dnnl::memory::desc({m, n}, dt::s32, tag::ab)),
+      engine);
+  dnnl::memory src(pd.src_desc(), engine), weights(pd.weights_desc(), engine),
+      dst(pd.dst_desc(), engine);
+  std::memset(src.get_data_handle(), 100, pd.src_desc().get_size());
+  std::memset(weights.get_data_handle(), 3, pd.weights_desc().get_size());
+  const dnnl::matmul matmul(pd);
+  auto run = [&] {
+    matmul.execute(ctx.stream(),
+                   {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    ctx.stream().wait();
+  };
+  run();
+  double best = 1e30;
+  for (int i = 0; i < 20; ++i) best = std::min(best, MedianSeconds(1, run));
+  peaks.onednn = ops / best / 1e9;
+  return peaks;
+}
+
+// Bytes of the weights one decoding step reads: every decoder tensor except
+// the encoder-decoder keys/values (computed once per source), plus the output
+// projection; 4 per weight in float32, 1 in int8 (its per-row scales, biases
+// and layer norms are under 1% of that).
+double WeightBytesPerStep(const ModelConfig& config, ComputeType compute_type) {
   double elements = 0.0;
   for (const auto& [name, shape] : ExpectedTensorShapes(config)) {
     const bool decoder = name.rfind("decoder.", 0) == 0;
@@ -104,7 +158,7 @@ double WeightBytesPerStep(const ModelConfig& config) {
   }
   // The output projection (tied or not): vocabulary × C.
   elements += static_cast<double>(config.vocab.target_size) * config.decoder.embed_dim;
-  return 4.0 * elements;
+  return (compute_type == ComputeType::kInt8 ? 1.0 : 4.0) * elements;
 }
 
 int Run(int argc, char** argv) {
@@ -112,6 +166,7 @@ int Run(int argc, char** argv) {
   int threads = 1;
   int repeats = 3;
   bool limits = true;
+  ComputeType compute_type = ComputeType::kFloat32;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--model" && i + 1 < argc)
@@ -122,13 +177,20 @@ int Run(int argc, char** argv) {
       repeats = std::atoi(argv[++i]);
     else if (arg == "--no-limits")
       limits = false;
-    else {
+    else if (arg == "--compute-type" && i + 1 < argc) {
+      absl::StatusOr<ComputeType> parsed = ParseComputeType(argv[++i]);
+      if (!parsed.ok()) {
+        std::cerr << parsed.status() << "\n";
+        return 2;
+      }
+      compute_type = *parsed;
+    } else {
       std::cerr << "usage: liteformer-engine-bench --model DIR [--threads N] [--repeats N] "
-                   "[--no-limits]\n";
+                   "[--compute-type float32|int8] [--no-limits]\n";
       return 2;
     }
   }
-  auto model = Model::Load(model_dir);
+  auto model = Model::Load(model_dir, {.compute_type = compute_type});
   if (!model.ok()) {
     std::cerr << model.status() << "\n";
     return 2;
@@ -154,6 +216,7 @@ int Run(int argc, char** argv) {
 
   nlohmann::json out;
   out["threads"] = threads;
+  out["compute_type"] = std::string(ComputeTypeName(compute_type));
   out["model"] = config.name;
   long macs = 0;
   auto translate = [&](const std::vector<std::vector<int>>& sources, int beam) {
@@ -210,10 +273,15 @@ int Run(int argc, char** argv) {
   struct rusage usage {};
   getrusage(RUSAGE_SELF, &usage);
   out["peak_rss_mb"] = usage.ru_maxrss / 1024.0;
-  out["weight_bytes_per_step"] = WeightBytesPerStep(config);
+  out["weight_bytes_per_step"] = WeightBytesPerStep(config, compute_type);
   if (limits) {
     out["bandwidth_gb_per_s"] = MeasureBandwidthGBs(threads);
     out["gemm_peak_gflops"] = MeasureGemmPeakGflops(ctx);
+    if (compute_type == ComputeType::kInt8) {
+      const Int8Peaks peaks = MeasureInt8PeaksGops(ctx);
+      out["int8_gemm_peak_gops"] = peaks.ours;
+      out["onednn_int8_gemm_peak_gops"] = peaks.onednn;
+    }
   }
   std::cout << out.dump() << std::endl;
   return 0;

@@ -3,6 +3,7 @@
 directories and the same workload, in one run, with the ratios.
 
   /usr/bin/python3 bench/run_engine_bench.py [--threads 1 2] [--repeats 3] [--json out.json]
+      [--compute-types float32 int8] [--no-reference]
 
 Workload (issue 3): the WMT En-De Lite Transformer at C = 496 with random
 weights, sources of 30 tokens, exactly 30 decoding steps; batch-1 beam-4 and
@@ -10,7 +11,9 @@ greedy latency, batch-32 beam-4 throughput, encoder time, peak RSS, MACs/s.
 The reference runs with Debian's OpenBLAS and the same thread count (the BLAS
 it mapped is printed). Also: the vanilla Transformer-base on the engine, and
 this machine's limits (memory-bandwidth bound of batch-1 decoding, oneDNN's
-fp32 GEMM peak).
+fp32 GEMM peak). With more than one compute type (issue 14): both models on
+the engine in each type, with each type's ratio to float32 in the same run,
+and the int8 matmul peak of ours and of oneDNN's u8·s8 matmul.
 """
 from __future__ import annotations
 
@@ -57,6 +60,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=pathlib.Path)
+    parser.add_argument("--compute-types", nargs="+", default=["float32"], choices=["float32", "int8"])
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the PyTorch reference (and the float32 tables that compare with it)")
     args = parser.parse_args()
     if not ENGINE_BENCH.exists():
         raise SystemExit(f"{ENGINE_BENCH} missing: build first (scripts/test.sh or cmake --build build)")
@@ -64,6 +70,8 @@ def main() -> int:
     base_dir = bench_models.model_dir("transformer_base")
     report: dict = {"runs": []}
     for threads in args.threads:
+        if args.no_reference:
+            break
         engine = run_json([str(ENGINE_BENCH), "--model", str(lsra_dir), "--threads", str(threads),
                            "--repeats", str(args.repeats)])
         reference = run_json(["/usr/bin/python3", str(ROOT / "bench" / "reference_bench.py"), "--model",
@@ -72,7 +80,19 @@ def main() -> int:
         base = run_json([str(ENGINE_BENCH), "--model", str(base_dir), "--threads", str(threads),
                          "--repeats", str(args.repeats), "--no-limits"])
         report["runs"].append({"threads": threads, "engine": engine, "reference": reference, "transformer_base": base})
-    print_report(report)
+    if report["runs"]:
+        print_report(report)
+    if len(args.compute_types) > 1:
+        report["compute_types"] = []
+        for threads in args.threads:
+            row: dict = {"threads": threads}
+            for name, directory in (("wmt496", lsra_dir), ("transformer_base", base_dir)):
+                row[name] = {kind: run_json([str(ENGINE_BENCH), "--model", str(directory), "--threads",
+                                             str(threads), "--repeats", str(args.repeats), "--compute-type", kind]
+                                            + ([] if name == "wmt496" else ["--no-limits"]))
+                             for kind in args.compute_types}
+            report["compute_types"].append(row)
+        print_compute_types(report["compute_types"])
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0
@@ -126,6 +146,37 @@ def print_report(report: dict) -> None:
               f"{base['weight_bytes_per_step'] / 1e6:.1f} MB vs LSRA {weights_mb:.1f} MB, so with both at the "
               f"bandwidth bound the batch-1 time ratio is "
               f"{base['weight_bytes_per_step'] / engine['weight_bytes_per_step']:.2f}x")
+
+
+def print_compute_types(rows: list[dict]) -> None:
+    """Each compute type against float32, measured in the same run."""
+    metrics = [("greedy, batch 1 (ms)", "greedy_b1_ms", True), ("beam 4, batch 1 (ms)", "beam4_b1_ms", True),
+               ("beam 4, batch 32 (target tokens/s)", "beam4_b32_tokens_per_s", False),
+               ("peak RSS (MB)", "peak_rss_mb", True)]
+    for row in rows:
+        for name in ("wmt496", "transformer_base"):
+            runs = row[name]
+            kinds = list(runs)
+            print(f"\n== {name}, {row['threads']} thread(s): compute types (ratio: speed or memory vs float32) ==")
+            print(f"{'':38s}" + "".join(f" {kind:>10s} {'ratio':>7s}" for kind in kinds))
+            for label, key, lower_is_better in metrics:
+                base = runs["float32"][key]
+                cells = ""
+                for kind in kinds:
+                    value = runs[kind][key]
+                    ratio = base / value if lower_is_better else value / base
+                    cells += f" {value:10.1f} {ratio:6.2f}x"
+                print(f"{label:38s}{cells}")
+            int8 = runs.get("int8", {})
+            if "int8_gemm_peak_gops" in int8:
+                print(f"int8 matmul at M=512, K=N=2048: ours {int8['int8_gemm_peak_gops']:.0f} GOP/s, oneDNN u8s8s32 "
+                      f"{int8['onednn_int8_gemm_peak_gops']:.0f} GOP/s; float32 GEMM peak "
+                      f"{int8['gemm_peak_gflops']:.0f} GFLOP/s; bandwidth {int8['bandwidth_gb_per_s']:.1f} GB/s, "
+                      f"{int8['weight_bytes_per_step'] / 1e6:.1f} MB of int8 weights per step -> "
+                      f"{30 * int8['weight_bytes_per_step'] / (int8['bandwidth_gb_per_s'] * 1e9) * 1e3:.1f} ms "
+                      f"for 30 steps; beam-4 batch-1 at "
+                      f"{int8['beam4_b1_ms'] / (30 * int8['weight_bytes_per_step'] / (int8['bandwidth_gb_per_s'] * 1e9) * 1e3):.2f}x "
+                      "that bound")
 
 
 if __name__ == "__main__":

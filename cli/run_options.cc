@@ -24,6 +24,7 @@ options (unset = the model's default from config.json):
   --split-sentences     translate: split each line into sentences (as the server does),
                         translate each alone and keep the line's spacing and list markers
   --threads N           intra-op threads (default 1)
+  --compute-type T      float32 (default, exact) or int8 (AVX-512 VNNI)
   --batch-size N        lines decoded together (default 16)
   --beam N  --lenpen X  --max-len-a A  --max-len-b B  --min-len N
   --no-repeat-ngram N   --nbest N
@@ -76,6 +77,14 @@ absl::StatusOr<RunOptions> ParseRunOptions(const std::vector<std::string>& args)
       {"--model",
        [&](const std::string&, const std::string& v) {
          options.model_dir = v;
+         return absl::OkStatus();
+       }},
+      {"--compute-type",
+       [&](const std::string& f, const std::string& v) -> absl::Status {
+         absl::StatusOr<ComputeType> type = ParseComputeType(v);
+         if (!type.ok())
+           return absl::InvalidArgumentError(absl::StrCat(f, ": ", type.status().message()));
+         options.compute_type = *type;
          return absl::OkStatus();
        }},
       {"--threads", [&](const std::string& f,

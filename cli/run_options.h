@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/ops/compute_type.h"
 
 namespace liteformer {
 
@@ -25,6 +26,7 @@ struct RunOptions {
   bool split_sentences = false;
   int threads = 1;
   int batch_size = 16;
+  ComputeType compute_type = ComputeType::kFloat32;
   std::optional<int> beam;
   std::optional<float> lenpen;
   std::optional<float> max_len_a;

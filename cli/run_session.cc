@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<int>> ParseIds(const std::string& text) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RunSession>> RunSession::Create(const RunOptions& options) {
-  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model, Model::Load(options.model_dir));
+  ASSIGN_OR_RETURN(std::shared_ptr<const Model> model,
+                   Model::Load(options.model_dir, {.compute_type = options.compute_type}));
   const bool lm = !model->is_encoder_decoder();
   if (lm &&
       (options.command == RunCommand::kTranslate || options.command == RunCommand::kSummarize)) {

@@ -14,7 +14,7 @@
 namespace liteformer::client {
 namespace {
 
-constexpr size_t kColumns = 10;
+constexpr size_t kColumns = 11;
 using Row = std::array<std::string, kColumns>;
 
 // 12345678 -> "12.3M": the table is read by people; --json has exact numbers.
@@ -38,6 +38,7 @@ Row ToRow(const liteformer::v1::ModelInfo& model) {
           Humanize(model.parameters()),
           Humanize(model.macs_30_tokens()),
           model.batching(),
+          model.compute_type().empty() ? "float32" : model.compute_type(),
           model.is_default() ? "yes" : "",
           std::string(ModelStateName(model.state()))};
 }
@@ -75,7 +76,7 @@ absl::Status ListModels(const ChannelPtr& channel, const ClientOptions& options,
     return absl::OkStatus();
   }
   std::vector<Row> rows = {{"NAME", "TASK", "LANGUAGES", "VERSION", "ARCHITECTURE", "PARAMETERS",
-                            "MACS@30", "BATCHING", "DEFAULT", "STATE"}};
+                            "MACS@30", "BATCHING", "COMPUTE", "DEFAULT", "STATE"}};
   for (const liteformer::v1::ModelInfo& model : response.models()) rows.push_back(ToRow(model));
   PrintTable(rows, out);
   // A failed load of a model, whether or not a version before still serves.

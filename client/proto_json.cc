@@ -54,6 +54,7 @@ nlohmann::ordered_json ToJson(const liteformer::v1::ModelInfo& model) {
           {"macs_30_tokens", model.macs_30_tokens()},
           {"is_default", model.is_default()},
           {"batching", model.batching()},
+          {"compute_type", model.compute_type()},
           {"state", ModelStateName(model.state())},
           {"error", model.error()},
           {"path", model.path()}};

@@ -63,7 +63,7 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
   std::unique_ptr<ServedModel> served(new ServedModel());
   served->name_ = config.name;
   served->path_ = config.path;
-  ASSIGN_OR_RETURN(served->model_, Model::Load(config.path));
+  ASSIGN_OR_RETURN(served->model_, Model::Load(config.path, {.compute_type = config.compute_type}));
   ASSIGN_OR_RETURN(served->codec_, TextCodec::ForModel(*served->model_));
   const ModelConfig& model_config = served->model_->config();
   ASSIGN_OR_RETURN(served->context_window_, ResolveContextWindow(config, *served->model_));
@@ -77,6 +77,7 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::Load(const ServedModel
   info.set_parameters(served->model_->parameter_count());
   info.set_macs_30_tokens(MacsFor30Tokens(*served->model_));
   info.set_batching(config.scheduler.step_level ? "step_level" : "request_level");
+  info.set_compute_type(std::string(ComputeTypeName(config.compute_type)));
   served->scheduler_ =
       std::make_unique<Scheduler>(served->model_, config.scheduler, metrics, config.name);
   return served;

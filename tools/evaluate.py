@@ -44,7 +44,7 @@ PERPLEXITY_TOLERANCE = 1e-3    # relative; float32 engine vs reference differ by
 # (flag, type): decoding options handed unchanged to both tools.
 _DECODING = (("--beam", int), ("--lenpen", float), ("--max-len-a", float), ("--max-len-b", int),
              ("--min-len", int), ("--no-repeat-ngram", int))
-_ENGINE_ONLY = (("--threads", int), ("--batch-size", int))
+_ENGINE_ONLY = (("--threads", int), ("--batch-size", int), ("--compute-type", str))
 
 
 def _parser() -> argparse.ArgumentParser:

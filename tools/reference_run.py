@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="score, language model: context tokens of each window after the first")
     p.add_argument("--ids", action="store_true", help="input and output are space-separated token ids")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--compute-type", choices=("float32", "int8"), default="float32",
+                   help="int8: the engine's int8 arithmetic (liteformer_ref/int8.py)")
     return p
 
 
@@ -152,6 +154,9 @@ def run(argv: Optional[list[str]], stdin: TextIO, stdout: TextIO, stderr: TextIO
     except ModelFormatError as e:
         print(f"error: {e}", file=stderr)
         return EXIT_UNUSABLE
+    if args.compute_type == "int8":
+        from liteformer_ref.int8 import quantize_model
+        quantize_model(loaded.model)
     wants_lm = args.command == "generate"
     if args.command != "score" and loaded.config.is_language_model != wants_lm:
         kind = "a language model" if loaded.config.is_language_model else "an encoder-decoder model"

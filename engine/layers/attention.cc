@@ -20,7 +20,8 @@ absl::StatusOr<std::unique_ptr<PackedLinear>> LoadLinear(const WeightReader& wei
   if (bias) {
     ASSIGN_OR_RETURN(bias_values, weights.Read(prefix + ".bias"));
   }
-  return PackedLinear::Create(weight, bias_values, in_features, out_features, prefix);
+  return PackedLinear::Create(weight, bias_values, in_features, out_features, prefix,
+                              weights.compute_type());
 }
 
 absl::StatusOr<std::unique_ptr<PackedLinear>> LoadStackedLinear(
@@ -36,7 +37,8 @@ absl::StatusOr<std::unique_ptr<PackedLinear>> LoadStackedLinear(
     weight.insert(weight.end(), part_weight.begin(), part_weight.end());
     bias.insert(bias.end(), part_bias.begin(), part_bias.end());
   }
-  return PackedLinear::Create(weight, bias, width, static_cast<int>(prefixes.size()) * width, name);
+  return PackedLinear::Create(weight, bias, width, static_cast<int>(prefixes.size()) * width, name,
+                              weights.compute_type());
 }
 
 absl::StatusOr<std::unique_ptr<Attention>> Attention::Load(const WeightReader& weights,

@@ -21,7 +21,8 @@ absl::StatusOr<std::unique_ptr<Decoder>> Decoder::Load(
     decoder->output_ = OutputLayer::FromProjection(decoder->embedding_->tied_projection());
   } else {
     ASSIGN_OR_RETURN(std::vector<float> embed_out, weights.Read("decoder.embed_out"));
-    ASSIGN_OR_RETURN(decoder->output_, OutputLayer::CreatePlain(embed_out, vocab, dim));
+    ASSIGN_OR_RETURN(decoder->output_,
+                     OutputLayer::CreatePlain(embed_out, vocab, dim, weights.compute_type()));
   }
   return decoder;
 }

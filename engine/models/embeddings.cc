@@ -38,9 +38,10 @@ absl::StatusOr<std::unique_ptr<TokenEmbedding>> TokenEmbedding::LoadTied(
     const WeightReader& weights, const std::string& name, int vocab, int dim) {
   ASSIGN_OR_RETURN(std::unique_ptr<TokenEmbedding> embedding, LoadPlain(weights, name, vocab, dim));
   ASSIGN_OR_RETURN(std::unique_ptr<PackedLinear> projection,
-                   PackedLinear::Create(embedding->matrix_, {}, dim, vocab, "output projection"));
+                   PackedLinear::Create(embedding->matrix_, {}, dim, vocab, "output projection",
+                                        weights.compute_type()));
   embedding->tied_projection_ = std::move(projection);
-  if (embedding->tied_projection_->packed_layout()) {
+  if (embedding->tied_projection_->has_weight_rows()) {
     embedding->matrix_ = std::vector<float>();  // Rows come from the packed copy.
   }
   return embedding;
@@ -52,13 +53,7 @@ void TokenEmbedding::Row(int token, float* out) const {
     std::copy(e, e + dim_, out);
     return;
   }
-  // Element (c, token) of the packed [dim, vocab] projection weights.
-  const PackedLayout& layout = *tied_projection_->packed_layout();
-  const float* weights = tied_projection_->packed_weights() +
-                         static_cast<long>(token / layout.bn) * layout.stride_nb + token % layout.bn;
-  for (int c = 0; c < dim_; ++c) {
-    out[c] = weights[(c / layout.bk) * layout.stride_kb + static_cast<long>(c % layout.bk) * layout.bn];
-  }
+  tied_projection_->WeightRow(token, out);
 }
 
 absl::StatusOr<std::unique_ptr<TokenEmbedding>> TokenEmbedding::LoadAdaptive(

@@ -24,14 +24,20 @@ absl::StatusOr<Vocabulary> LoadVocabulary(const std::filesystem::path& directory
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const Model>> Model::Load(const std::string& directory) {
+absl::StatusOr<std::shared_ptr<const Model>> Model::Load(const std::string& directory,
+                                                         const ModelOptions& options) {
+  if (absl::Status supported = CheckComputeTypeSupported(options.compute_type); !supported.ok()) {
+    return absl::Status(supported.code(), absl::StrCat(directory, ": ", supported.message()));
+  }
   const std::filesystem::path dir(directory);
   std::shared_ptr<Model> model(new Model());
   model->directory_ = directory;
+  model->compute_type_ = options.compute_type;
   ASSIGN_OR_RETURN(model->config_, ModelConfig::FromFile((dir / "config.json").string()));
   const ModelConfig& config = model->config_;
   ASSIGN_OR_RETURN(WeightReader weights, WeightReader::Open((dir / "model.safetensors").string(),
                                                             ExpectedTensorShapes(config)));
+  weights.set_compute_type(options.compute_type);
   for (const auto& [name, shape] : weights.shapes()) {
     long count = 1;
     for (auto extent : shape) count *= static_cast<long>(extent);

@@ -12,17 +12,26 @@
 #include "engine/models/decoder.h"
 #include "engine/models/encoder.h"
 #include "engine/models/model_config.h"
+#include "engine/ops/compute_type.h"
 #include "engine/text/vocabulary.h"
 
 namespace liteformer {
 
+// How to load a model, beyond what its directory says.
+struct ModelOptions {
+  ComputeType compute_type = ComputeType::kFloat32;
+};
+
 class Model {
  public:
   // Loads `directory`; every failure names the file (and the tensor or field).
-  static absl::StatusOr<std::shared_ptr<const Model>> Load(const std::string& directory);
+  // A compute type this CPU cannot run is FailedPrecondition.
+  static absl::StatusOr<std::shared_ptr<const Model>> Load(const std::string& directory,
+                                                           const ModelOptions& options = {});
 
   const ModelConfig& config() const { return config_; }
   const std::string& directory() const { return directory_; }
+  ComputeType compute_type() const { return compute_type_; }
   bool is_encoder_decoder() const { return encoder_ != nullptr; }
   const Encoder* encoder() const { return encoder_.get(); }
   const Decoder& decoder() const { return *decoder_; }
@@ -36,6 +45,7 @@ class Model {
   Model() = default;
 
   std::string directory_;
+  ComputeType compute_type_ = ComputeType::kFloat32;
   ModelConfig config_;
   std::unique_ptr<Encoder> encoder_;
   std::unique_ptr<Decoder> decoder_;

@@ -9,10 +9,11 @@
 namespace liteformer {
 
 absl::StatusOr<std::unique_ptr<OutputLayer>> OutputLayer::CreatePlain(std::span<const float> matrix,
-                                                                      int vocab, int dim) {
+                                                                      int vocab, int dim,
+                                                                      ComputeType compute_type) {
   std::unique_ptr<OutputLayer> output(new OutputLayer(vocab, dim));
   ASSIGN_OR_RETURN(output->projection_,
-                   PackedLinear::Create(matrix, {}, dim, vocab, "output projection"));
+                   PackedLinear::Create(matrix, {}, dim, vocab, "output projection", compute_type));
   output->log_softmax_ = std::make_unique<LogSoftmax>(vocab);
   return output;
 }
@@ -40,7 +41,8 @@ absl::StatusOr<std::unique_ptr<OutputLayer>> OutputLayer::LoadAdaptive(
   head.insert(head.end(), classes.begin(), classes.end());
   const int head_width = bands[0].size + tails;
   ASSIGN_OR_RETURN(output->projection_,
-                   PackedLinear::Create(head, {}, dim, head_width, "adaptive softmax head"));
+                   PackedLinear::Create(head, {}, dim, head_width, "adaptive softmax head",
+                                        weights.compute_type()));
   output->log_softmax_ = std::make_unique<LogSoftmax>(head_width);
   for (int i = 1; i <= tails; ++i) {
     const AdaptiveBand& band = bands[i];
@@ -57,11 +59,12 @@ absl::StatusOr<std::unique_ptr<OutputLayer>> OutputLayer::LoadAdaptive(
                      weights.Read(prefix + ".0.weight"));  // [size, d]
     Tail tail;
     tail.range = band;
-    ASSIGN_OR_RETURN(tail.down,
-                     PackedLinear::Create(transposed, {}, dim, band.dim,
-                                          absl::StrCat("adaptive softmax tail ", i - 1)));
+    ASSIGN_OR_RETURN(tail.down, PackedLinear::Create(transposed, {}, dim, band.dim,
+                                                     absl::StrCat("adaptive softmax tail ", i - 1),
+                                                     weights.compute_type()));
     ASSIGN_OR_RETURN(tail.up, PackedLinear::Create(embedding, {}, band.dim, band.size,
-                                                   absl::StrCat("adaptive softmax tail ", i - 1)));
+                                                   absl::StrCat("adaptive softmax tail ", i - 1),
+                                                   weights.compute_type()));
     output->tails_.push_back(std::move(tail));
   }
   return output;

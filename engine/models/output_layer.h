@@ -25,7 +25,8 @@ class OutputLayer {
   // The [vocab, dim] projection: a separate embed_out matrix, or a tied
   // embedding's packed projection.
   static absl::StatusOr<std::unique_ptr<OutputLayer>> CreatePlain(std::span<const float> matrix,
-                                                                  int vocab, int dim);
+                                                                  int vocab, int dim,
+                                                                  ComputeType compute_type);
   static std::unique_ptr<OutputLayer> FromProjection(
       std::shared_ptr<const PackedLinear> projection);
   static absl::StatusOr<std::unique_ptr<OutputLayer>> LoadAdaptive(

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/ops/int8_matmul.h"
 #include "engine/ops/matmul_stats.h"
 #include "engine/ops/row_chunks.h"
 
@@ -19,17 +20,25 @@ dnnl::memory::desc RowMajor(int rows, int cols) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<PackedLinear>> PackedLinear::Create(std::span<const float> weight,
-                                                                   std::span<const float> bias,
-                                                                   int in_features,
-                                                                   int out_features,
-                                                                   const std::string& name) {
+absl::StatusOr<std::unique_ptr<PackedLinear>> PackedLinear::Create(
+    std::span<const float> weight, std::span<const float> bias, int in_features, int out_features,
+    const std::string& name, ComputeType compute_type) {
   if (static_cast<std::int64_t>(weight.size()) !=
           static_cast<std::int64_t>(in_features) * out_features ||
       (!bias.empty() && static_cast<int>(bias.size()) != out_features)) {
     return absl::InternalError(absl::StrCat(name, ": weight or bias size does not match"));
   }
   std::unique_ptr<PackedLinear> linear(new PackedLinear(in_features, out_features, name));
+  if (compute_type == ComputeType::kInt8) {
+    if (absl::Status supported = CheckComputeTypeSupported(compute_type); !supported.ok()) {
+      return supported;
+    }
+    linear->int8_ =
+        std::make_unique<const Int8Weights>(QuantizeInt8Weights(weight, out_features, in_features));
+    linear->int8_bias_.Resize(out_features);  // zero when the layer has no bias
+    if (!bias.empty()) std::copy(bias.begin(), bias.end(), linear->int8_bias_.data());
+    return linear;
+  }
   try {
     const dnnl::engine& engine = CpuEngine();
     // Ask the primitive for its preferred weight layout once (it is the same
@@ -93,6 +102,11 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y
     stats.flops += 2ull * rows * in_features_ * out_features_;
     ++stats.calls;
   };
+  if (int8_) {
+    ApplyInt8(ctx, x, rows, y, epilogue);
+    account();
+    return;
+  }
   if (layout_ && rows <= kMaxGemvRows) {
     const GemvEpilogue gemv_epilogue = epilogue == LinearEpilogue::kRelu ? GemvEpilogue::kRelu
                                        : epilogue == LinearEpilogue::kAccumulate
@@ -118,6 +132,38 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y
     ctx.stream().wait();
   });
   account();
+}
+
+void PackedLinear::ApplyInt8(ComputeContext& ctx, const float* x, int rows, float* y,
+                             LinearEpilogue epilogue) const {
+  const Int8Weights& w = *int8_;
+  // Bytes in float-sized slots: the context's buffers are float arrays.
+  const std::size_t bytes = static_cast<std::size_t>(rows) * w.k_padded;
+  auto* xq = reinterpret_cast<std::uint8_t*>(
+      ctx.Buffer(ComputeContext::kQuantizedInput, (bytes + sizeof(float) - 1) / sizeof(float)));
+  float* x_inverse_scales = ctx.Buffer(ComputeContext::kQuantizedScales, rows);
+  QuantizeRowsU8(x, rows, in_features_, w.k_padded, xq, x_inverse_scales);
+  const GemvEpilogue gemv_epilogue = epilogue == LinearEpilogue::kRelu ? GemvEpilogue::kRelu
+                                     : epilogue == LinearEpilogue::kAccumulate
+                                         ? GemvEpilogue::kAccumulate
+                                         : GemvEpilogue::kNone;
+  Int8Matmul(w, xq, x_inverse_scales, int8_bias_.data(), rows, y, gemv_epilogue, ctx.threads());
+}
+
+void PackedLinear::WeightRow(int out, float* row) const {
+  if (int8_) {
+    const float inverse = int8_->inverse_scales.data()[out];
+    for (int c = 0; c < in_features_; ++c) row[c] = int8_->at(out, c) * inverse;
+    return;
+  }
+  // Element (c, out) of the packed [in, out] weights.
+  const PackedLayout& layout = *layout_;
+  const float* weights =
+      packed_weights() + static_cast<long>(out / layout.bn) * layout.stride_nb + out % layout.bn;
+  for (int c = 0; c < in_features_; ++c) {
+    row[c] =
+        weights[(c / layout.bk) * layout.stride_kb + static_cast<long>(c % layout.bk) * layout.bn];
+  }
 }
 
 MatmulStats& GlobalMatmulStats() {

@@ -4,6 +4,10 @@
 //
 // Post-ops fuse what follows a linear in a Transformer layer: ReLU (fc1) and
 // the residual add (out_proj, fc2, linear2 write `y += x·Wᵀ + b`).
+//
+// With ComputeType::kInt8 the weights are quantized at load instead
+// (ops/int8_quantize.h) and every call runs the int8 kernel; no fp32 copy
+// is kept.
 #ifndef LITEFORMER_ENGINE_OPS_PACKED_LINEAR_H_
 #define LITEFORMER_ENGINE_OPS_PACKED_LINEAR_H_
 
@@ -14,6 +18,8 @@
 
 #include "absl/status/statusor.h"
 #include "dnnl.hpp"
+#include "engine/ops/compute_type.h"
+#include "engine/ops/int8_quantize.h"
 #include "engine/ops/packed_gemv.h"
 #include "engine/ops/primitive_cache.h"
 #include "engine/tensor/compute_context.h"
@@ -29,20 +35,22 @@ enum class LinearEpilogue : std::uint8_t {
 class PackedLinear {
  public:
   // `weight` is row-major [out_features, in_features] (PyTorch/fairseq
-  // layout); `bias` has out_features values or is empty.
-  static absl::StatusOr<std::unique_ptr<PackedLinear>> Create(std::span<const float> weight,
-                                                              std::span<const float> bias,
-                                                              int in_features, int out_features,
-                                                              const std::string& name);
+  // layout); `bias` has out_features values or is empty. kInt8 must be
+  // supported by the CPU (CheckComputeTypeSupported).
+  static absl::StatusOr<std::unique_ptr<PackedLinear>> Create(
+      std::span<const float> weight, std::span<const float> bias, int in_features, int out_features,
+      const std::string& name, ComputeType compute_type = ComputeType::kFloat32);
 
   int in_features() const { return in_features_; }
-  // The packed weights and their layout (for a tied embedding's row lookup);
-  // the layout is empty when the kernels cannot read it.
-  const float* packed_weights() const {
-    return static_cast<const float*>(weights_.get_data_handle());
-  }
-  const std::optional<PackedLayout>& packed_layout() const { return layout_; }
   int out_features() const { return out_features_; }
+  ComputeType compute_type() const { return int8_ ? ComputeType::kInt8 : ComputeType::kFloat32; }
+
+  // Whether WeightRow can read rows back from the packed weights (so a tied
+  // embedding need not keep its own copy).
+  bool has_weight_rows() const { return int8_ != nullptr || layout_.has_value(); }
+  // Row `out` of W (in_features values) into `row`: exact for float32, the
+  // dequantized int8 values (q · max|row| / 127) for int8.
+  void WeightRow(int out, float* row) const;
   const std::string& name() const { return name_; }
 
   // x: [rows, in_features] row-major; y: [rows, out_features] row-major,
@@ -69,6 +77,11 @@ class PackedLinear {
 
   PackedLinear(int in_features, int out_features, std::string name)
       : in_features_(in_features), out_features_(out_features), name_(std::move(name)) {}
+  const float* packed_weights() const {
+    return static_cast<const float*>(weights_.get_data_handle());
+  }
+  void ApplyInt8(ComputeContext& ctx, const float* x, int rows, float* y,
+                 LinearEpilogue epilogue) const;
   const Primitive& GetPrimitive(const Key& key) const;
   Primitive MakePrimitive(const Key& key) const;
 
@@ -83,6 +96,9 @@ class PackedLinear {
   std::optional<PackedLayout> layout_;
   dnnl::memory bias_;  // Zero bias when the layer has none (keeps one code path).
   PrimitiveCache<Key, Primitive> primitives_;
+  // kInt8 only (then weights_ and bias_ are empty).
+  std::unique_ptr<const Int8Weights> int8_;
+  AlignedBuffer<float> int8_bias_;
 };
 
 }  // namespace liteformer

@@ -49,6 +49,8 @@ class ComputeContext {
     kBranchOutput,
     kEmbedding,
     kAdaptiveHidden,
+    kQuantizedInput,   // int8 linears: the input rows as bytes
+    kQuantizedScales,  // and their scales
     kNumSlots,
   };
   float* Buffer(Slot slot, std::size_t floats) {

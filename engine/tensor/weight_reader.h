@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/ops/compute_type.h"
 #include "engine/tensor/safetensors_file.h"
 
 namespace liteformer {
@@ -29,12 +30,18 @@ class WeightReader {
   absl::StatusOr<std::vector<float>> Read(absl::string_view name) const;
   const TensorShapes& shapes() const { return shapes_; }
 
+  // The arithmetic the linear layers built from these tensors pack them for
+  // (Model::Load's option; every layer loader passes it on).
+  ComputeType compute_type() const { return compute_type_; }
+  void set_compute_type(ComputeType type) { compute_type_ = type; }
+
  private:
   WeightReader(SafetensorsFile file, TensorShapes shapes)
       : file_(std::move(file)), shapes_(std::move(shapes)) {}
 
   SafetensorsFile file_;
   TensorShapes shapes_;
+  ComputeType compute_type_ = ComputeType::kFloat32;
 };
 
 }  // namespace liteformer

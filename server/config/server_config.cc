@@ -248,6 +248,19 @@ absl::StatusOr<ResolvedServerConfig> ResolveServerConfig(const v1::ServerConfig&
     }
     model.is_default = entry.default_();
     if (entry.has_context_window()) model.context_window = entry.context_window();
+    switch (entry.compute_type()) {
+      case v1::COMPUTE_TYPE_UNSPECIFIED:
+      case v1::FLOAT32:
+        model.compute_type = ComputeType::kFloat32;
+        break;
+      case v1::INT8:
+        model.compute_type = ComputeType::kInt8;
+        break;
+      default:  // a number the text format took for an enum value
+        return absl::InvalidArgumentError(absl::StrCat(source_name, ": model '", model.name,
+                                                       "': unknown compute_type ",
+                                                       static_cast<int>(entry.compute_type())));
+    }
     model.scheduler = ToSchedulerOptions(Merge(config.batching(), entry.batching()), cores);
     resolved.models.push_back(std::move(model));
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "engine/ops/compute_type.h"
 #include "liteformer/v1/config.pb.h"
 #include "server/quota/quota_settings.h"
 #include "server/scheduler/scheduler_options.h"
@@ -22,6 +23,7 @@ struct ServedModelConfig {
   // ModelEntry.context_window; unset: half the positions (checked at load,
   // where the positions are known).
   std::optional<long> context_window;
+  ComputeType compute_type = ComputeType::kFloat32;
 
   bool operator==(const ServedModelConfig&) const = default;
 };

@@ -103,8 +103,8 @@ struct MadeJob {
 };
 
 // What determines a decoded sentence's result, as a response-cache key: the
-// model instance (name, version and the loaded weights' address, so another
-// load of the model never meets an old entry), the task, every effective
+// model instance (name, version, compute type and the loaded weights'
+// address, so another load of the model never meets an old entry), the task, every effective
 // decoding option and the source ids. Empty when the result is not
 // determined by them or may not be cached: work other than decoding (a
 // scored window or a generation), sampling with a seed the server drew,
@@ -117,7 +117,7 @@ std::string CacheKey(const ServiceContext& context, const ServedModel& model, co
   }
   const auto bits = [](float value) { return absl::bit_cast<std::uint32_t>(value); };
   std::string key = absl::StrCat(
-      model.name(), "\x1f", model.info().version(), "\x1f",
+      model.name(), "\x1f", model.info().version(), "\x1f", model.info().compute_type(), "\x1f",
       reinterpret_cast<std::uintptr_t>(&model.model()), "\x1f", static_cast<int>(call.task), ":",
       o.beam_size, ",", bits(o.length_penalty), ",", bits(o.max_len_a), ",", o.max_len_b, ",",
       o.min_len, ",", o.no_repeat_ngram_size, ",", o.nbest, ",", o.sampling, ",", o.top_k, ",",

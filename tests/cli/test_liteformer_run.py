@@ -67,6 +67,30 @@ def test_score_matches_reference(run_binary: pathlib.Path, variant: str, stdin: 
         assert e["perplexity"] == pytest.approx(r["perplexity"], rel=1e-4)
 
 
+def has_vnni() -> bool:
+    return "avx512_vnni" in pathlib.Path("/proc/cpuinfo").read_text()
+
+
+# The int8 compute type against the reference's implementation of the same scheme
+# (tools/liteformer_ref/int8.py), on every fixture: teacher-forced log-probs within 1e-3.
+# (int8 vs float32 differ by ~3e-2 on these models.)
+@pytest.mark.skipif(not has_vnni(), reason="int8 needs AVX-512 VNNI")
+@pytest.mark.parametrize("variant,stdin", [
+    ("lsra_dynamic_shared", "4 5 6\t7 8 9 10\n11\t12 13\n9 8 7 6 5 4 10 11\t4 5 6 7 8 9\n"),
+    ("lsra_lightweight_separate", "4 5 6\t7 8 9 10\n11\t12 13\n"),
+    ("transformer", "4 5 6\t7 8 9 10\n11\t12 13\n"),
+    ("lm_adaptive", "5 6 7 8 9\n30 45\n"),
+    ("lm_tied", "5 6 7 8 9\n30 45 12 13 14 15\n")])
+def test_int8_scores_match_the_reference_int8(run_binary: pathlib.Path, variant: str, stdin: str) -> None:
+    args = ["score", "--model", str(DATA / variant), "--ids", "--json", "--compute-type", "int8"]
+    engine, reference = both(run_binary, args, stdin)
+    assert len(engine) == len(reference) == stdin.count("\n")
+    for e, r in zip(engine, reference):
+        assert e["token_scores"] == pytest.approx(r["token_scores"], abs=1e-3)
+    float32, _ = both(run_binary, args[:-2], stdin)
+    assert [e["token_scores"] for e in engine] != [f["token_scores"] for f in float32], "int8 changed nothing"
+
+
 def test_bad_lines_get_one_line_errors_and_the_rest_is_answered(run_binary: pathlib.Path) -> None:
     model = DATA / "lsra_dynamic_shared"
     too_long = " ".join(["5"] * 1100)
@@ -124,6 +148,8 @@ def test_invalid_utf8_line_is_refused(run_binary: pathlib.Path) -> None:
     (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--beam", "two"], "--beam: 'two' is not a number"),
     (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--frobnicate"], "unknown option '--frobnicate'"),
     (["translate"], "--model DIR is required"),
+    (["translate", "--model", str(DATA / "lsra_dynamic_shared"), "--compute-type", "int4"],
+     "--compute-type: unknown compute type \"int4\": expected float32 or int8"),
     (["fly", "--model", "x"], "unknown command 'fly'"),
     (["translate", "--model", "/nonexistent/model"], "/nonexistent/model/config.json: cannot open"),
     (["generate", "--model", str(DATA / "transformer")], "is an encoder-decoder model"),

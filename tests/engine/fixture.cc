@@ -6,10 +6,10 @@
 
 namespace liteformer::testing {
 
-std::unique_ptr<Fixture> Fixture::Load(const std::string& variant) {
+std::unique_ptr<Fixture> Fixture::Load(const std::string& variant, const ModelOptions& options) {
   auto fixture = std::make_unique<Fixture>();
   fixture->directory = std::string(LITEFORMER_TEST_DATA_DIR) + "/" + variant;
-  auto model = Model::Load(fixture->directory);
+  auto model = Model::Load(fixture->directory, options);
   if (!model.ok()) {
     ADD_FAILURE() << model.status();
     return nullptr;

@@ -26,7 +26,8 @@ struct Fixture {
   std::unique_ptr<SafetensorsFile> expected;
 
   // Loads the fixture or fails the current test (returns nullptr).
-  static std::unique_ptr<Fixture> Load(const std::string& variant);
+  static std::unique_ptr<Fixture> Load(const std::string& variant,
+                                       const ModelOptions& options = {});
   // An expected tensor as fp32 values; `shape` receives its dims.
   std::vector<float> Tensor(const std::string& name,
                             std::vector<std::int64_t>* shape = nullptr) const;

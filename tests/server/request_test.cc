@@ -149,7 +149,7 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   const std::string path = WriteFile("ok.pbtxt", R"(
     listen: "127.0.0.1:1234"
     models { path: "/some/where/mt/" batching { mode: REQUEST_LEVEL workers: 2 join_delay_ms: 0 } }
-    models { name: "lm" path: "/x/lm" default: true }
+    models { name: "lm" path: "/x/lm" default: true compute_type: INT8 }
     batching { max_batch_size: 8 threads_per_worker: 1 join_delay_ms: 25 max_queue_wait_ms: 200 }
   )");
   absl::StatusOr<v1::ServerConfig> config = ReadServerConfig(path);
@@ -172,6 +172,8 @@ TEST(ServerConfigTest, DefaultsAndOverrides) {
   EXPECT_TRUE(resolved->models[1].scheduler.step_level);
   EXPECT_EQ(resolved->models[1].scheduler.workers, 4) << "one worker per core";
   EXPECT_TRUE(resolved->models[1].is_default);
+  EXPECT_EQ(resolved->models[0].compute_type, ComputeType::kFloat32) << "unset: float32";
+  EXPECT_EQ(resolved->models[1].compute_type, ComputeType::kInt8);
   EXPECT_EQ(resolved->limits.max_texts_per_request, 64);
 
   const std::string unset = WriteFile("unset.pbtxt", "models { path: \"/x/mt\" }\n");
@@ -218,6 +220,12 @@ TEST(ServerConfigTest, RefusalsNameTheFileAndTheProblem) {
   status = ResolveServerConfig(huge_model_class, "cfg", 2).status();
   EXPECT_THAT(status.message(),
               HasSubstr("PriorityClassConfig.max_batch_size = 4000000000 is out of range"));
+  v1::ServerConfig bad_compute;  // A number the text format accepts for an enum.
+  bad_compute.add_models()->set_path("/a/m");
+  bad_compute.mutable_models(0)->set_compute_type(static_cast<v1::ComputeType>(7));
+  status = ResolveServerConfig(bad_compute, "cfg", 2).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("model 'm': unknown compute_type 7"));
   v1::ServerConfig empty_dir;
   empty_dir.set_models_dir(::testing::TempDir() + "/no-such-dir");
   EXPECT_EQ(ResolveServerConfig(empty_dir, "cfg", 2).status().code(), absl::StatusCode::kNotFound);

@@ -39,6 +39,8 @@ class Decoder(nn.Module):
             self.adaptive_softmax = AdaptiveSoftmax(embed_tokens, dropout.adaptive_softmax_dropout)
         elif not config.share_decoder_input_output_embed:
             self.embed_out = nn.Parameter(torch.empty(config.vocab.target_size, c))
+        # The output projection in the engine's int8 arithmetic (int8.quantize_model sets it).
+        self.int8_output: nn.Module | None = None
 
     @property
     def output_weight(self) -> torch.Tensor:
@@ -74,6 +76,8 @@ class Decoder(nn.Module):
     def output_logits(self, h: torch.Tensor) -> torch.Tensor:
         if self.adaptive_softmax is not None:
             raise ValueError("an adaptive-softmax model has no single logits matrix; use log-probs")
+        if self.int8_output is not None:
+            return self.int8_output(h)
         return F.linear(h, self.output_weight)
 
     def output_log_probs(self, h: torch.Tensor) -> torch.Tensor:
