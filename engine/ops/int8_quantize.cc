@@ -14,6 +14,8 @@ constexpr int kBlock = Int8Weights::kBlockColumns;
 // the weights and the activations (and of tools/' PyTorch reference).
 std::int8_t QuantizeValue(float v, float scale) {
   const float q = std::nearbyint(v * scale);
+  // Inf · 0 (a non-finite row's scale) is NaN, whose cast is undefined.
+  if (std::isnan(q)) return 0;
   return static_cast<std::int8_t>(std::clamp(q, -127.0f, 127.0f));
 }
 
