@@ -2,9 +2,10 @@
 // VNNI (vpdpbusd), for any number of rows. Each 64-output block of weights
 // is read from memory once per call (a quarter of the fp32 bytes) and, while
 // it sits in L2, every group of 4 rows runs over it with its 16 int32
-// accumulators in registers: decoding's 1-4 rows stream at DRAM speed,
-// larger batches run at the VNNI units' peak (DESIGN.md: oneDNN's int8
-// kernels reach it only from 16 rows, and 2-3.5x slower with a runtime M).
+// accumulators in registers: decoding's 1-4 rows stream the weights once.
+// For large batches oneDNN's u8·s8 matmul is faster (bench: 799 vs 539
+// GOP/s at M = 512, one thread); its sums are exact too, so it can take
+// those rows without changing a result (issue 14, not done yet).
 #ifndef LITEFORMER_ENGINE_OPS_INT8_MATMUL_H_
 #define LITEFORMER_ENGINE_OPS_INT8_MATMUL_H_
 

@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 import pytest
 
-from e2e_util import assert_status, best, rpc_error
+from e2e_util import assert_status, best, fetch_metrics, parse_prometheus, rpc_error, total
 from server_process import config_text, run_server_expecting_exit
 
 TIMEOUT = 30.0
@@ -188,6 +188,8 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
     process = server_factory(config, name="sigterm", stop_timeout=20)
     with process:
         channels = [process.channel() for _ in range(4)]
+        for channel in channels:  # Connected before the calls, so none is late for a slow connect.
+            grpc.channel_ready_future(channel).result(timeout=30)
         lms = [stubs.pb_grpc.LanguageModelStub(c) for c in channels]
         translators = [stubs.pb_grpc.TranslatorStub(c) for c in channels]
         barrier = threading.Barrier(21)
@@ -207,7 +209,13 @@ def test_sigterm_with_requests_in_flight(stubs: Any, server_factory: Any, data_d
         with ThreadPoolExecutor(20) as pool:
             futures = [pool.submit(fire, i) for i in range(20)]
             barrier.wait(timeout=30)
-            time.sleep(0.3)
+            # SIGTERM once sentences wait in the queue (one worker, batches of 4:
+            # most of the 20 do), not after a fixed pause: on a loaded machine
+            # or in a sanitized build the calls once all arrived after it.
+            give_up = time.monotonic() + 30
+            while time.monotonic() < give_up and total(
+                    parse_prometheus(fetch_metrics(process.metrics_url)[1])[1], "liteformer_queue_depth") == 0:
+                time.sleep(0.01)
             process.signal(signal.SIGTERM)
             signalled = time.monotonic()
             time.sleep(0.3)
