@@ -14,6 +14,19 @@ namespace {
 using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
+// Our kernels' name for the same epilogue.
+GemvEpilogue ToGemvEpilogue(LinearEpilogue epilogue) {
+  switch (epilogue) {
+    case LinearEpilogue::kRelu:
+      return GemvEpilogue::kRelu;
+    case LinearEpilogue::kAccumulate:
+      return GemvEpilogue::kAccumulate;
+    case LinearEpilogue::kNone:
+      break;
+  }
+  return GemvEpilogue::kNone;
+}
+
 dnnl::memory::desc RowMajor(int rows, int cols) {
   return dnnl::memory::desc({rows, cols}, dt::f32, tag::ab);
 }
@@ -108,12 +121,8 @@ void PackedLinear::Apply(ComputeContext& ctx, const float* x, int rows, float* y
     return;
   }
   if (layout_ && rows <= kMaxGemvRows) {
-    const GemvEpilogue gemv_epilogue = epilogue == LinearEpilogue::kRelu ? GemvEpilogue::kRelu
-                                       : epilogue == LinearEpilogue::kAccumulate
-                                           ? GemvEpilogue::kAccumulate
-                                           : GemvEpilogue::kNone;
     PackedGemv(*layout_, packed_weights(), static_cast<const float*>(bias_.get_data_handle()), x,
-               rows, y, gemv_epilogue, ctx.threads());
+               rows, y, ToGemvEpilogue(epilogue), ctx.threads());
     account();
     return;
   }
@@ -143,11 +152,8 @@ void PackedLinear::ApplyInt8(ComputeContext& ctx, const float* x, int rows, floa
       ctx.Buffer(ComputeContext::kQuantizedInput, (bytes + sizeof(float) - 1) / sizeof(float)));
   float* x_inverse_scales = ctx.Buffer(ComputeContext::kQuantizedScales, rows);
   QuantizeRowsU8(x, rows, in_features_, w.k_padded, xq, x_inverse_scales);
-  const GemvEpilogue gemv_epilogue = epilogue == LinearEpilogue::kRelu ? GemvEpilogue::kRelu
-                                     : epilogue == LinearEpilogue::kAccumulate
-                                         ? GemvEpilogue::kAccumulate
-                                         : GemvEpilogue::kNone;
-  Int8Matmul(w, xq, x_inverse_scales, int8_bias_.data(), rows, y, gemv_epilogue, ctx.threads());
+  Int8Matmul(w, xq, x_inverse_scales, int8_bias_.data(), rows, y, ToGemvEpilogue(epilogue),
+             ctx.threads());
 }
 
 void PackedLinear::WeightRow(int out, float* row) const {

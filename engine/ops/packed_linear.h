@@ -43,7 +43,6 @@ class PackedLinear {
 
   int in_features() const { return in_features_; }
   int out_features() const { return out_features_; }
-  ComputeType compute_type() const { return int8_ ? ComputeType::kInt8 : ComputeType::kFloat32; }
 
   // Whether WeightRow can read rows back from the packed weights (so a tied
   // embedding need not keep its own copy).
